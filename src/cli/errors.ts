@@ -1,0 +1,24 @@
+// Typed errors -> one clear sentence on stderr (plus a hint) and an exit code (cli-contract.md "Exit codes").
+import { MeshctlError } from '../core/diagnostics/errors.js';
+import { ResourceDecodeError } from '../core/model/config-dump.js';
+import type { CliIo } from './io.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_ERROR = 2;
+
+export function reportError(e: unknown, io: CliIo, debug: boolean): number {
+  if (e instanceof MeshctlError) {
+    io.stderr.write(`error: ${e.message}\n`);
+    if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+  } else if (e instanceof ResourceDecodeError) {
+    const where = e.line !== undefined ? ` line ${e.line},` : '';
+    io.stderr.write(`error: ${e.source}:${where} ${e.location}: ${e.message}\n`);
+  } else {
+    io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (!debug)
+      io.stderr.write('hint: this is a bug in meshctl; run again with --debug and report the stack trace\n');
+  }
+  if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+  return e instanceof MeshctlError ? e.exitCode : EXIT_ERROR;
+}

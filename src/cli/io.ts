@@ -1,0 +1,8 @@
+// The process's streams and environment, passed in so commands can be run (and tested) in-process.
+export interface CliIo {
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+  readonly stdin: () => Promise<Buffer>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+}

@@ -1,0 +1,111 @@
+// The CLI shell: parses arguments with commander, runs one command, maps errors to exit codes. Only this
+// file touches process.exitCode (architecture.md rule 7).
+import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '../core/diagnostics/errors.js';
+import { loadDumps, readStdin } from '../sources/dump/read-dump.js';
+import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
+import { resourceType, runGet, type GetOptions } from './get.js';
+import type { CliIo } from './io.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface GlobalOptions {
+  readonly debug?: boolean;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly namespace?: string;
+}
+
+function liveNotAvailable(): never {
+  throw new InputError(
+    'reading a live cluster is not available in this version; no --dump was given',
+    'save a dump with: kubectl exec POD -c istio-proxy -- pilot-agent request GET config_dump > dump.json, then pass --dump dump.json',
+  );
+}
+
+function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('meshctl')
+    .description('Explains what Envoy sidecars and gateways in an Istio mesh do with traffic.')
+    .option('--kubeconfig <path>', 'kubeconfig file (live cluster)')
+    .option('--context <name>', 'kubeconfig context (live cluster)')
+    .option('-n, --namespace <ns>', 'namespace (live cluster)')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command('get')
+    .description(
+      "List a proxy's listeners, routes, clusters, endpoints, secrets or bootstrap, like istioctl proxy-config",
+    )
+    .argument('<type>', 'listeners | routes | clusters | endpoints | secrets | bootstrap')
+    .argument('[pod]', 'pod name, pod.namespace, namespace/pod or pod IP (optional with one dump)')
+    .option(
+      '--dump <file>',
+      'saved /config_dump or istioctl proxy-config output, JSON or YAML (repeatable; - = stdin)',
+      collect,
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'wide', 'json', 'yaml'])
+        .default('table'),
+    )
+    .option('--address <ip>', 'listeners/endpoints: only this address')
+    .option('--port <port>', 'listeners/clusters/endpoints: only this port')
+    .option('--type <type>', 'listeners: HTTP, TCP, HTTP+TCP or UNKNOWN')
+    .option('--name <name>', 'routes: only this route configuration')
+    .option(
+      '--fqdn <fqdn>',
+      'clusters: service FQDN (short names like reviews or reviews.default select it too)',
+    )
+    .option('--subset <subset>', 'clusters: only this subset')
+    .option('--direction <dir>', 'clusters: inbound or outbound')
+    .option('--cluster <name>', 'endpoints: only this cluster')
+    .option('--status <status>', 'endpoints: HEALTHY, UNHEALTHY, DRAINING, ...')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  meshctl get listeners --dump productpage.json\n  meshctl get clusters --dump a.json --dump b.json reviews-v1-5b487cc689-njx5t --fqdn reviews -o json',
+    )
+    .action(async (typeArg: string, pod: string | undefined, opts: GetOptions & { dump?: string[] }) => {
+      const type = resourceType(typeArg);
+      if (!opts.dump?.length) liveNotAvailable();
+      const dumps = await loadDumps(opts.dump, io.stdin);
+      setExit(runGet(type, dumps, pod, opts, io));
+    });
+  return program;
+}
+
+/** Runs meshctl with these arguments (without `node` and the script) and returns the exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(io, (c) => (code = c));
+  const debug = argv.includes('--debug');
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_OK;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here with code 0; usage errors are bad input (exit 2).
+      return e.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
+    }
+    return reportError(e, io, debug || Boolean((program.opts() as GlobalOptions).debug));
+  }
+}
+
+const isMain =
+  import.meta.url === `file://${process.argv[1] ?? ''}` || process.argv[1]?.endsWith('/bin/meshctl.js');
+if (isMain) {
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: readStdin,
+    env: process.env,
+    now: () => new Date(),
+  };
+  process.exitCode = await run(process.argv.slice(2), io);
+}

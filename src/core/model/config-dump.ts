@@ -1,0 +1,171 @@
+// One proxy's configuration, read lazily from its dump index: a resource is decoded and normalised the first
+// time something asks for it, and kept once (no second copy of the tree).
+import type { Issue } from '../diagnostics/issue.js';
+import { decodeCluster, type Cluster } from './cluster.js';
+import { indexDump, type DumpIndex, type IndexEntry, type ResourceKind } from './dump-index.js';
+import type { DocNode } from './doc-node.js';
+import { decodeClusterStatus, decodeLoadAssignment, type LoadAssignment } from './endpoint.js';
+import { JsonScanError } from './json-scan.js';
+import { decodeListener, type Listener } from './listener.js';
+import { isObject, normalizeResource, type Json, type JsonObject } from './normalize.js';
+import { proxyIdentity, type ProxyIdentity } from './proxy.js';
+import { decodeRouteConfig, type RouteConfig } from './route.js';
+import { decodeSecret, type Secret } from './secret.js';
+
+/** Where a problem sits in the source: the caller knows the bytes and turns offsets into lines. */
+export type Locator = (offset: number) => number | undefined;
+
+/** A resource that could not be decoded; carries the file position for the error message. */
+export class ResourceDecodeError extends Error {
+  constructor(
+    message: string,
+    readonly source: string,
+    readonly location: string,
+    readonly line: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ResourceDecodeError';
+  }
+}
+
+export interface RouteConfigEntry extends RouteConfig {
+  readonly state: IndexEntry['state'];
+}
+
+export class ConfigDump {
+  readonly index: DumpIndex;
+  private readonly decodeIssues: Issue[] = [];
+  private readonly normalized = new Map<IndexEntry, JsonObject>();
+  private cache: {
+    listeners?: Listener[];
+    clusters?: Cluster[];
+    routes?: RouteConfigEntry[];
+    endpoints?: LoadAssignment[];
+    secrets?: Secret[];
+    identity?: ProxyIdentity;
+  } = {};
+
+  constructor(
+    /** The file (or `-`) this dump came from, for messages. */
+    readonly source: string,
+    root: DocNode,
+    private readonly locate: Locator = () => undefined,
+  ) {
+    this.index = indexDump(root);
+  }
+
+  get issues(): Issue[] {
+    return [...this.index.issues, ...this.decodeIssues];
+  }
+
+  entries(kind: ResourceKind): IndexEntry[] {
+    return this.index.entries.filter((e) => e.kind === kind);
+  }
+
+  has(kind: ResourceKind): boolean {
+    return this.index.entries.some((e) => e.kind === kind);
+  }
+
+  /** The entry's resource, normalised to Envoy v3 snake_case. Decoded once. */
+  resource(entry: IndexEntry): JsonObject {
+    let v = this.normalized.get(entry);
+    if (v) return v;
+    let raw: unknown;
+    try {
+      raw = entry.node.value();
+    } catch (e) {
+      const offset = e instanceof JsonScanError ? e.offset : entry.node.offset;
+      throw new ResourceDecodeError(
+        e instanceof Error ? e.message : String(e),
+        this.source,
+        entry.location,
+        offset !== undefined ? this.locate(offset) : undefined,
+      );
+    }
+    const n: Json = normalizeResource(raw);
+    if (!isObject(n))
+      throw new ResourceDecodeError('expected an object', this.source, entry.location, this.line(entry));
+    v = n;
+    this.normalized.set(entry, v);
+    return v;
+  }
+
+  private line(entry: IndexEntry): number | undefined {
+    return entry.node.offset !== undefined ? this.locate(entry.node.offset) : undefined;
+  }
+
+  bootstrap(): JsonObject | undefined {
+    const e = this.entries('bootstrap')[0];
+    return e ? this.resource(e) : undefined;
+  }
+
+  identity(): ProxyIdentity {
+    return (this.cache.identity ??= proxyIdentity(this.bootstrap()));
+  }
+
+  listeners(): Listener[] {
+    return (this.cache.listeners ??= this.entries('listener').map((e) =>
+      decodeListener(this.resource(e), e.state, this.decodeIssues),
+    ));
+  }
+
+  clusters(): Cluster[] {
+    return (this.cache.clusters ??= this.entries('cluster').map((e) =>
+      decodeCluster(this.resource(e), e.state, this.decodeIssues),
+    ));
+  }
+
+  routeConfigs(): RouteConfigEntry[] {
+    return (this.cache.routes ??= this.entries('routeConfig').map((e) => ({
+      ...decodeRouteConfig(this.resource(e), `routes[${e.name}]`, this.decodeIssues),
+      state: e.state,
+    })));
+  }
+
+  /** EDS load assignments (`?include_eds`), or host lists from admin `/clusters`. */
+  loadAssignments(): LoadAssignment[] {
+    return (this.cache.endpoints ??= [
+      ...this.entries('endpoints').map((e) => decodeLoadAssignment(this.resource(e), e.name, e.state)),
+      ...this.entries('clusterStatus').map((e) => decodeClusterStatus(this.resource(e), e.state)),
+    ]);
+  }
+
+  secrets(): Secret[] {
+    return (this.cache.secrets ??= this.entries('secret').map((e) =>
+      decodeSecret(this.resource(e), e.state),
+    ));
+  }
+
+  /** Decode one resource by name without decoding the others of its kind. */
+  find(kind: ResourceKind, name: string): JsonObject | undefined {
+    const e = this.index.entries.find((x) => x.kind === kind && x.name === name && x.state !== 'error');
+    return e ? this.resource(e) : undefined;
+  }
+
+  /** Decodes everything once and returns every problem found: the "does this dump parse" check. */
+  validate(): Issue[] {
+    const out: Issue[] = [];
+    const decoders: Array<() => unknown> = [
+      () => this.bootstrap(),
+      () => this.listeners(),
+      () => this.clusters(),
+      () => this.routeConfigs(),
+      () => this.loadAssignments(),
+      () => this.secrets(),
+    ];
+    for (const decode of decoders) {
+      try {
+        decode();
+      } catch (e) {
+        if (!(e instanceof ResourceDecodeError)) throw e;
+        out.push({
+          severity: 'error',
+          path: e.location,
+          message: e.message,
+          ...(e.line ? { line: e.line } : {}),
+        });
+      }
+    }
+    return [...this.issues, ...out];
+  }
+}

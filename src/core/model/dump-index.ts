@@ -1,0 +1,336 @@
+// The index of a config dump: which resources it holds, by kind, state and name, and where each one is.
+// Building it touches every byte once but decodes only names; resources are decoded when asked for.
+// Shapes recognised (envoy-semantics.md section 0; cli-contract.md "Inputs"):
+// - Envoy admin `/config_dump` (with or without `?include_eds`), envoy.admin.v3 or envoy.admin.v2alpha types,
+//   snake_case as Envoy prints it or camelCase as `istioctl proxy-config all -o json|yaml` prints it;
+// - the arrays `istioctl proxy-config listeners|routes|clusters|endpoints|secret -o json|yaml` print;
+// - `istioctl proxy-config bootstrap -o json` (`{"bootstrap": ...}`) and a bare Bootstrap;
+// - Envoy admin `/clusters?format=json` (what `istioctl proxy-config endpoints` reads on older Istio).
+import type { Issue } from '../diagnostics/issue.js';
+import { stringAt, type DocNode } from './doc-node.js';
+import { camelToSnake } from './normalize.js';
+
+export type ResourceKind =
+  | 'bootstrap'
+  | 'listener'
+  | 'cluster'
+  | 'routeConfig'
+  | 'endpoints'
+  | 'secret'
+  | 'scopedRoutes'
+  | 'ecdsFilter'
+  | 'clusterStatus';
+
+/** static: from the bootstrap; active: from xDS and serving; warming/draining/error: not (or no longer) serving. */
+export type ResourceState = 'static' | 'active' | 'warming' | 'draining' | 'error';
+
+export interface IndexEntry {
+  readonly kind: ResourceKind;
+  readonly state: ResourceState;
+  readonly name: string;
+  /** Where it sits in the source, as a JSON path: `configs[2].dynamic_listeners[3].active_state.listener`. */
+  readonly location: string;
+  readonly node: DocNode;
+  /** For error_state entries: Envoy's reason. */
+  readonly errorDetails?: string;
+}
+
+export type DumpShape = 'config_dump' | 'resource_list' | 'bootstrap' | 'admin_clusters';
+export type AdminApi = 'v3' | 'v2alpha' | 'unknown';
+
+export interface DumpIndex {
+  readonly shape: DumpShape;
+  readonly adminApi: AdminApi;
+  readonly entries: IndexEntry[];
+  /** Config types present, short names (`ListenersConfigDump`), in dump order. */
+  readonly configTypes: string[];
+  readonly issues: Issue[];
+}
+
+interface SectionSpec {
+  readonly kind: ResourceKind;
+  /** How a section element holds its resource(s). */
+  readonly read: (
+    element: DocNode,
+  ) => Array<{ state: ResourceState; path: string; node: DocNode; details?: string }>;
+  readonly state: ResourceState;
+}
+
+function member(node: DocNode, snakeKey: string): DocNode | undefined {
+  for (const [k, v] of node.members()) if (camelToSnake(k) === snakeKey) return v;
+  return undefined;
+}
+
+/** `{ <wrapperKey>: resource, version_info, last_updated }` */
+const wrapped =
+  (wrapperKey: string, state: ResourceState) =>
+  (element: DocNode): Array<{ state: ResourceState; path: string; node: DocNode }> => {
+    const inner = member(element, wrapperKey);
+    return inner ? [{ state, path: `.${wrapperKey}`, node: inner }] : [];
+  };
+
+/** v3 DynamicListener: one element may hold an active, a warming, a draining and an error state at once. */
+function dynamicListener(
+  element: DocNode,
+): Array<{ state: ResourceState; path: string; node: DocNode; details?: string }> {
+  const out: Array<{ state: ResourceState; path: string; node: DocNode; details?: string }> = [];
+  const states: Array<[string, ResourceState]> = [
+    ['active_state', 'active'],
+    ['warming_state', 'warming'],
+    ['draining_state', 'draining'],
+  ];
+  for (const [key, state] of states) {
+    const s = member(element, key);
+    const l = s && member(s, 'listener');
+    if (l) out.push({ state, path: `.${key}.listener`, node: l });
+  }
+  const err = member(element, 'error_state');
+  if (err) {
+    const failed = member(err, 'failed_configuration');
+    const details = stringAt(member(err, 'details'));
+    if (failed)
+      out.push({
+        state: 'error',
+        path: '.error_state.failed_configuration',
+        node: failed,
+        ...(details ? { details } : {}),
+      });
+  }
+  return out;
+}
+
+/** Secrets keep their name on the wrapper; the secret itself may be absent while warming. */
+const secretEntry =
+  (state: ResourceState) =>
+  (element: DocNode): Array<{ state: ResourceState; path: string; node: DocNode }> => [
+    { state, path: '', node: element },
+  ];
+
+const SECTIONS: Record<string, Record<string, SectionSpec>> = {
+  BootstrapConfigDump: {},
+  ListenersConfigDump: {
+    static_listeners: { kind: 'listener', state: 'static', read: wrapped('listener', 'static') },
+    dynamic_listeners: { kind: 'listener', state: 'active', read: dynamicListener },
+    dynamic_active_listeners: { kind: 'listener', state: 'active', read: wrapped('listener', 'active') },
+    dynamic_warming_listeners: { kind: 'listener', state: 'warming', read: wrapped('listener', 'warming') },
+    dynamic_draining_listeners: {
+      kind: 'listener',
+      state: 'draining',
+      read: wrapped('listener', 'draining'),
+    },
+  },
+  ClustersConfigDump: {
+    static_clusters: { kind: 'cluster', state: 'static', read: wrapped('cluster', 'static') },
+    dynamic_active_clusters: { kind: 'cluster', state: 'active', read: wrapped('cluster', 'active') },
+    dynamic_warming_clusters: { kind: 'cluster', state: 'warming', read: wrapped('cluster', 'warming') },
+  },
+  RoutesConfigDump: {
+    static_route_configs: { kind: 'routeConfig', state: 'static', read: wrapped('route_config', 'static') },
+    dynamic_route_configs: { kind: 'routeConfig', state: 'active', read: wrapped('route_config', 'active') },
+  },
+  EndpointsConfigDump: {
+    static_endpoint_configs: {
+      kind: 'endpoints',
+      state: 'static',
+      read: wrapped('endpoint_config', 'static'),
+    },
+    dynamic_endpoint_configs: {
+      kind: 'endpoints',
+      state: 'active',
+      read: wrapped('endpoint_config', 'active'),
+    },
+  },
+  SecretsConfigDump: {
+    static_secrets: { kind: 'secret', state: 'static', read: secretEntry('static') },
+    dynamic_active_secrets: { kind: 'secret', state: 'active', read: secretEntry('active') },
+    dynamic_warming_secrets: { kind: 'secret', state: 'warming', read: secretEntry('warming') },
+  },
+  ScopedRoutesConfigDump: {
+    inline_scoped_route_configs: { kind: 'scopedRoutes', state: 'static', read: secretEntry('static') },
+    dynamic_scoped_route_configs: { kind: 'scopedRoutes', state: 'active', read: secretEntry('active') },
+  },
+  EcdsConfigDump: {
+    ecds_filters: { kind: 'ecdsFilter', state: 'active', read: wrapped('ecds_filter', 'active') },
+  },
+};
+
+/** Sections every dump of that type may carry that hold no resources. */
+const PLAIN_FIELDS = new Set(['@type', 'version_info', 'last_updated', 'bootstrap']);
+
+function resourceName(kind: ResourceKind, node: DocNode): string | undefined {
+  const keys = kind === 'endpoints' ? ['cluster_name'] : ['name'];
+  for (const [k, v] of node.members()) if (keys.includes(camelToSnake(k))) return stringAt(v);
+  return undefined;
+}
+
+function shortType(typeUrl: string): { short: string; api: AdminApi } {
+  const m = /envoy\.admin\.(v3|v2alpha)\.(\w+)$/.exec(typeUrl);
+  if (!m) return { short: typeUrl, api: 'unknown' };
+  return { short: m[2]!, api: m[1] as AdminApi };
+}
+
+/** Guess what a bare resource array holds, from the first element's fields (istioctl `pc <type> -o json`). */
+function kindOfResource(node: DocNode): ResourceKind | undefined {
+  const keys = new Set<string>();
+  for (const [k] of node.members()) keys.add(camelToSnake(k));
+  if (keys.has('filter_chains') || keys.has('listener_filters') || (keys.has('address') && keys.has('name')))
+    return 'listener';
+  if (keys.has('virtual_hosts')) return 'routeConfig';
+  if (keys.has('cluster_name') && (keys.has('endpoints') || keys.has('policy'))) return 'endpoints';
+  if (keys.has('host_statuses')) return 'clusterStatus';
+  if (keys.has('tls_certificate') || keys.has('validation_context') || keys.has('secret')) return 'secret';
+  if (
+    keys.has('connect_timeout') ||
+    keys.has('type') ||
+    keys.has('eds_cluster_config') ||
+    keys.has('lb_policy')
+  )
+    return 'cluster';
+  if (keys.has('name') && keys.size <= 3) return 'routeConfig'; // an empty RouteConfiguration: just a name
+  return undefined;
+}
+
+export function indexDump(root: DocNode): DumpIndex {
+  const entries: IndexEntry[] = [];
+  const issues: Issue[] = [];
+  const configTypes: string[] = [];
+  let adminApi: AdminApi = 'unknown';
+
+  const add = (
+    kind: ResourceKind,
+    state: ResourceState,
+    node: DocNode,
+    location: string,
+    details?: string,
+  ) => {
+    const name = resourceName(kind, node) ?? '';
+    entries.push({ kind, state, name, location, node, ...(details ? { errorDetails: details } : {}) });
+  };
+
+  if (root.kind === 'array') {
+    let i = 0;
+    let kind: ResourceKind | undefined;
+    for (const el of root.elements()) {
+      kind ??= el.kind === 'object' ? kindOfResource(el) : undefined;
+      if (!kind) {
+        issues.push({
+          severity: 'error',
+          path: `[${i}]`,
+          message: 'expected an Envoy resource (listener, route configuration, cluster, endpoints or secret)',
+        });
+        break;
+      }
+      add(kind, 'active', el, `[${i}]`);
+      i++;
+    }
+    return { shape: 'resource_list', adminApi, entries, configTypes, issues };
+  }
+  if (root.kind !== 'object') {
+    issues.push({
+      severity: 'error',
+      path: '$',
+      message: 'expected a JSON object with a "configs" array (an Envoy /config_dump)',
+    });
+    return { shape: 'config_dump', adminApi, entries, configTypes, issues };
+  }
+
+  const configs = member(root, 'configs');
+  if (!configs) {
+    const clusterStatuses = member(root, 'cluster_statuses');
+    if (clusterStatuses) {
+      let i = 0;
+      for (const el of clusterStatuses.elements())
+        add('clusterStatus', 'active', el, `cluster_statuses[${i++}]`);
+      return { shape: 'admin_clusters', adminApi, entries, configTypes, issues };
+    }
+    const bootstrap = member(root, 'bootstrap') ?? (member(root, 'node') ? root : undefined);
+    if (bootstrap) {
+      entries.push({
+        kind: 'bootstrap',
+        state: 'static',
+        name: 'bootstrap',
+        location: bootstrap === root ? '$' : 'bootstrap',
+        node: bootstrap,
+      });
+      return { shape: 'bootstrap', adminApi, entries, configTypes, issues };
+    }
+    issues.push({
+      severity: 'error',
+      path: '$',
+      message:
+        'this JSON object has no "configs" array, so it is not an Envoy /config_dump (nor an istioctl proxy-config output)',
+    });
+    return { shape: 'config_dump', adminApi, entries, configTypes, issues };
+  }
+  if (configs.kind !== 'array') {
+    issues.push({ severity: 'error', path: 'configs', message: 'expected an array of typed config dumps' });
+    return { shape: 'config_dump', adminApi, entries, configTypes, issues };
+  }
+
+  let ci = 0;
+  for (const config of configs.elements()) {
+    const at = `configs[${ci++}]`;
+    if (config.kind !== 'object') {
+      issues.push({ severity: 'error', path: at, message: 'expected an object with an "@type"' });
+      continue;
+    }
+    const typeUrl = stringAt(config.get('@type'));
+    if (!typeUrl) {
+      issues.push({
+        severity: 'error',
+        path: at,
+        message: 'this config has no "@type", so its content cannot be read',
+      });
+      continue;
+    }
+    const { short, api } = shortType(typeUrl);
+    configTypes.push(short);
+    if (api !== 'unknown') adminApi = adminApi === 'unknown' || adminApi === api ? api : adminApi;
+    const sections = SECTIONS[short];
+    if (!sections) {
+      issues.push({
+        severity: 'warning',
+        path: `${at}(${typeUrl})`,
+        message: 'unknown config dump type, skipped; the rest of the dump is read',
+      });
+      continue;
+    }
+    for (const [rawKey, value] of config.members()) {
+      const key = camelToSnake(rawKey);
+      if (key === 'bootstrap' && short === 'BootstrapConfigDump') {
+        entries.push({
+          kind: 'bootstrap',
+          state: 'static',
+          name: 'bootstrap',
+          location: `${at}.bootstrap`,
+          node: value,
+        });
+        continue;
+      }
+      if (PLAIN_FIELDS.has(key)) continue;
+      const spec = sections[key];
+      if (!spec) {
+        issues.push({
+          severity: 'warning',
+          path: `${at}.${rawKey}`,
+          message: `unknown field of ${short}, kept but not read`,
+        });
+        continue;
+      }
+      if (value.kind !== 'array') {
+        issues.push({ severity: 'error', path: `${at}.${rawKey}`, message: 'expected an array' });
+        continue;
+      }
+      let ei = 0;
+      for (const element of value.elements()) {
+        const location = `${at}.${rawKey}[${ei++}]`;
+        for (const r of spec.read(element)) {
+          const kind = spec.kind;
+          // Secrets and scoped routes are named on their wrapper.
+          add(kind, r.state, r.node, location + r.path, r.details);
+        }
+      }
+    }
+  }
+  return { shape: 'config_dump', adminApi, entries, configTypes, issues };
+}
