@@ -4,7 +4,7 @@ import type { JsonObject } from './normalize.js';
 export type Address =
   | { readonly kind: 'socket'; readonly ip: string; readonly port: number; readonly protocol: string }
   | { readonly kind: 'pipe'; readonly path: string }
-  | { readonly kind: 'internal'; readonly name: string }
+  | { readonly kind: 'internal'; readonly name: string; readonly endpointId: string | undefined }
   | { readonly kind: 'none' };
 
 /** envoy.config.core.v3.Address */
@@ -21,7 +21,12 @@ export function decodeAddress(a: JsonObject | undefined): Address {
   const pipe = obj(a, 'pipe');
   if (pipe) return { kind: 'pipe', path: str(pipe, 'path') ?? '' };
   const internal = obj(a, 'envoy_internal_address');
-  if (internal) return { kind: 'internal', name: str(internal, 'server_listener_name') ?? '' };
+  if (internal)
+    return {
+      kind: 'internal',
+      name: str(internal, 'server_listener_name') ?? '',
+      endpointId: str(internal, 'endpoint_id'),
+    };
   return { kind: 'none' };
 }
 
@@ -33,7 +38,7 @@ export function formatAddress(a: Address): string {
     case 'pipe':
       return `unix://${a.path}`;
     case 'internal':
-      return `envoy://${a.name}`;
+      return `envoy://${a.name}${a.endpointId ? `/${a.endpointId}` : ''}`;
     case 'none':
       return '-';
   }

@@ -88,7 +88,13 @@ function addressJson(r: EndpointRow): Json {
   const a = r.address;
   if (a.kind === 'socket') return { socket_address: { address: a.ip, port_value: a.port } };
   if (a.kind === 'pipe') return { pipe: { path: a.path } };
-  if (a.kind === 'internal') return { envoy_internal_address: { server_listener_name: a.name } };
+  if (a.kind === 'internal')
+    return {
+      envoy_internal_address: {
+        server_listener_name: a.name,
+        ...(a.endpointId ? { endpoint_id: a.endpointId } : {}),
+      },
+    };
   return {};
 }
 

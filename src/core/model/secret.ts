@@ -13,6 +13,12 @@ export interface SecretCertificate {
   readonly trustDomain: string | undefined;
 }
 
+/** `spiffe://east.local/ns/default/sa/x` -> `east.local`. */
+export function spiffeTrustDomain(info: CertificateInfo | undefined): string | undefined {
+  const uri = info?.uris.find((u) => u.startsWith('spiffe://'));
+  return uri ? /^spiffe:\/\/([^/]+)/.exec(uri)?.[1] : undefined;
+}
+
 export interface Secret {
   readonly name: string;
   readonly state: ResourceState;

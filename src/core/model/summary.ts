@@ -7,7 +7,7 @@ import type { Endpoint, HealthStatus } from './endpoint.js';
 import { describeRef, type ConfigRef, type Direction } from './istio.js';
 import { listenerKey, type FilterChain, type Listener } from './listener.js';
 import { describePathMatch, type RouteConfig } from './route.js';
-import type { Secret } from './secret.js';
+import { spiffeTrustDomain, type Secret } from './secret.js';
 
 const BLACKHOLE = 'BlackHoleCluster';
 
@@ -69,10 +69,14 @@ function chainDestination(c: FilterChain): string {
     }
     if (f.kind === 'http_connection_manager') {
       if (f.rds !== undefined) return `Route: ${f.rds}`;
+      // One catch-all route to one cluster is, in effect, that cluster (istioctl prints it so too).
       const vh = f.routeConfig?.virtualHosts;
       if (vh?.length === 1 && vh[0]!.routes.length === 1) {
         const r = vh[0]!.routes[0]!;
-        return `Inline Route: ${describePathMatch(r.match.path)}${r.action.kind === 'cluster' ? ` -> ${r.action.cluster}` : ''}`;
+        const catchAll =
+          r.match.path.kind === 'prefix' && r.match.path.value === '/' && r.match.headers.length === 0;
+        if (catchAll && r.action.kind === 'cluster') return `Cluster: ${r.action.cluster}`;
+        return `Inline Route: ${describePathMatch(r.match.path)}`;
       }
       if (f.routeConfig) return `Inline Route: ${f.routeConfig.name || '(unnamed)'}`;
       if (f.scopedRoutes) return 'Scoped Routes';
@@ -305,6 +309,8 @@ export function summarizeEndpoints(dump: ConfigDump, filter: EndpointFilter = {}
     for (const e of la.endpoints)
       if (endpointMatches(e, filter)) rows.push(endpointRow(e, fromAdmin ? 'admin' : 'eds'));
   }
+  // With EDS in the dump, Envoy's own endpoint dump is the truth (istioctl shows only it too).
+  if (rows.length > 0 || hasEdsEndpoints(dump)) return rows;
   for (const c of dump.clusters()) {
     if (covered.has(c.name) || !c.loadAssignment) continue;
     for (const e of c.loadAssignment.endpoints)
@@ -336,6 +342,9 @@ function isoSeconds(d: Date | undefined): string {
 }
 
 export function summarizeSecrets(dump: ConfigDump, now: Date): SecretRow[] {
+  // With a SPIFFE validator (federated trust domains), say which trust domain each certificate belongs to;
+  // a workload certificate's domain is in its SPIFFE URI.
+  const federated = dump.secrets().some((s) => s.certificates.some((c) => c.trustDomain));
   return dump.secrets().flatMap((s: Secret) => {
     const status = s.state === 'warming' ? 'WARMING' : s.state === 'static' ? 'STATIC' : 'ACTIVE';
     const certs = s.certificates.length ? s.certificates : [{ info: undefined, trustDomain: undefined }];
@@ -347,7 +356,7 @@ export function summarizeSecrets(dump: ConfigDump, now: Date): SecretRow[] {
       serialNumber: c.info?.serialHex ?? '',
       notAfter: isoSeconds(c.info?.notAfter),
       notBefore: isoSeconds(c.info?.notBefore),
-      trustDomain: c.trustDomain ?? '',
+      trustDomain: c.trustDomain ?? (federated ? (spiffeTrustDomain(c.info) ?? '') : ''),
     }));
   });
 }

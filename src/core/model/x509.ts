@@ -6,6 +6,8 @@ export interface CertificateInfo {
   readonly serialHex: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** URI subject alternative names: the SPIFFE identity of an Istio workload certificate. */
+  readonly uris: string[];
 }
 
 interface Tlv {
@@ -68,7 +70,39 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   hex = hex.replace(/^(00)+/, '') || '0';
   const [nb, na] = children(der, validity);
   if (!nb || !na) throw new Error('certificate without validity');
-  return { serialHex: hex, notBefore: parseTime(der, nb), notAfter: parseTime(der, na) };
+  const extensions = tbs.find((t) => t.tag === 0xa3); // [3] EXPLICIT Extensions
+  return {
+    serialHex: hex,
+    notBefore: parseTime(der, nb),
+    notAfter: parseTime(der, na),
+    uris: extensions ? sanUris(der, extensions) : [],
+  };
+}
+
+const SAN_OID = [0x55, 0x1d, 0x11]; // 2.5.29.17 subjectAltName
+
+function sanUris(der: Uint8Array, explicit: Tlv): string[] {
+  const [list] = children(der, explicit);
+  if (!list) return [];
+  for (const ext of children(der, list)) {
+    const parts = children(der, ext);
+    const oid = parts[0];
+    if (
+      !oid ||
+      oid.tag !== 0x06 ||
+      oid.end - oid.start !== 3 ||
+      SAN_OID.some((b, i) => der[oid.start + i] !== b)
+    )
+      continue;
+    const value = parts[parts.length - 1]; // OCTET STRING wrapping GeneralNames
+    if (!value || value.tag !== 0x04) return [];
+    const names = readTlv(der, value.start);
+    // uniformResourceIdentifier is [6] IMPLICIT IA5String
+    return children(der, names)
+      .filter((n) => n.tag === 0x86)
+      .map((n) => ascii(der, n));
+  }
+  return [];
 }
 
 function base64ToBytes(b64: string): Uint8Array {
