@@ -131,10 +131,10 @@ export function runGet(
 ): number {
   if (!OUTPUTS.includes(o.output)) throw new InputError(`-o ${o.output} is not one of ${OUTPUTS.join(', ')}`);
   checkFilters(type, o);
+  const port = parsePort(o.port);
   const dump = selectProxy(dumps, pod);
   for (const issue of dump.issues.filter((i) => i.severity !== 'info'))
     io.stderr.write(`${issue.severity}: ${dump.source}: ${formatIssue(issue)}\n`);
-  const port = parsePort(o.port);
   const data = o.output === 'json' || o.output === 'yaml';
   const render: GetRenderOptions = {
     wide: o.output === 'wide',

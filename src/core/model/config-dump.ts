@@ -85,7 +85,10 @@ export class ConfigDump {
     const n: Json = normalizeResource(raw);
     if (!isObject(n))
       throw new ResourceDecodeError('expected an object', this.source, entry.location, this.line(entry));
-    v = n;
+    // A resource's own @type is redundant with where it sits (and older dumps omit it): dropped so every
+    // dialect gives the same model; `get -o json` writes the v3 type back.
+    const { ['@type']: _type, ...rest } = n;
+    v = rest;
     this.normalized.set(entry, v);
     return v;
   }

@@ -156,10 +156,15 @@ export function decodeText(bytes: Uint8Array, span: Span): string {
 
 /** Decodes one value; a JSON syntax error inside it is reported at the value's offset. */
 export function parseSpan(bytes: Uint8Array, span: Span): unknown {
+  const text = decodeText(bytes, span);
   try {
-    return JSON.parse(decodeText(bytes, span)) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new JsonScanError(`invalid JSON in this value: ${(e as Error).message}`, span.start);
+    // V8 says "... in JSON at position N" (N counts characters of this value): point at that byte.
+    const message = (e as Error).message;
+    const m = / in JSON at position (\d+)/.exec(message);
+    const offset = m ? span.start + new TextEncoder().encode(text.slice(0, Number(m[1]))).length : span.start;
+    throw new JsonScanError(`invalid JSON: ${message.replace(/ in JSON at position \d+.*$/s, '')}`, offset);
   }
 }
 

@@ -98,7 +98,7 @@ function parseJson(label: string, bytes: Uint8Array, start: number): ConfigDump 
 
 function parseYaml(label: string, bytes: Uint8Array): ConfigDump {
   const text = new TextDecoder().decode(bytes);
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0];
