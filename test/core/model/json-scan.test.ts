@@ -51,7 +51,7 @@ describe('json-scan', () => {
     );
     const err = (() => {
       try {
-        [...arrayElements(b, b.indexOf(0x5b))];
+        Array.from(arrayElements(b, b.indexOf(0x5b)));
       } catch (e) {
         return e as JsonScanError;
       }
