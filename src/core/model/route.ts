@@ -45,14 +45,41 @@ export interface RouteMatch {
   readonly caseSensitive: boolean;
   readonly headers: HeaderMatcher[];
   readonly queryParameters: QueryParameterMatcher[];
-  /** Percentage of requests this route matches (runtime_fraction default), when not 100%. */
+  /** The share of requests this route matches (runtime_fraction's default, overridable by runtime). */
   readonly runtimeFraction?: {
     readonly numerator: number;
     readonly denominator: number;
     readonly runtimeKey?: string;
   };
   readonly grpc: boolean;
+  /** match.dynamic_metadata: values other filters set on the request (never known to a simulation). */
+  readonly dynamicMetadata: DynamicMetadataMatcher[];
+  /** Match fields meshctl does not evaluate (tls_context, filter_state, ...): the route is "cannot tell". */
+  readonly unsupported: string[];
 }
+
+export interface DynamicMetadataMatcher {
+  readonly filter: string;
+  readonly path: string[];
+  readonly value: StringMatch | undefined;
+  readonly invert: boolean;
+}
+
+const EVALUATED_MATCH_FIELDS = new Set([
+  'prefix',
+  'path',
+  'safe_regex',
+  'regex',
+  'path_separated_prefix',
+  'connect_matcher',
+  'path_match_policy',
+  'case_sensitive',
+  'headers',
+  'query_parameters',
+  'runtime_fraction',
+  'grpc',
+  'dynamic_metadata',
+]);
 
 export interface WeightedCluster {
   readonly name: string;
@@ -189,10 +216,15 @@ function decodeMatch(m: JsonObject | undefined): RouteMatch {
     caseSensitive: bool(m, 'case_sensitive') ?? true,
     headers: objects(m, 'headers').map(decodeHeader),
     queryParameters: objects(m, 'query_parameters').map(decodeQuery),
-    ...(rf && numerator < denominator
-      ? { runtimeFraction: { numerator, denominator, ...(runtimeKey ? { runtimeKey } : {}) } }
-      : {}),
+    ...(rf ? { runtimeFraction: { numerator, denominator, ...(runtimeKey ? { runtimeKey } : {}) } } : {}),
     grpc: obj(m, 'grpc') !== undefined,
+    dynamicMetadata: objects(m, 'dynamic_metadata').map((d) => ({
+      filter: str(d, 'filter') ?? '',
+      path: objects(d, 'path').map((p) => str(p, 'key') ?? ''),
+      value: decodeStringMatch(obj(obj(d, 'value'), 'string_match')),
+      invert: bool(d, 'invert') ?? false,
+    })),
+    unsupported: Object.keys(m ?? {}).filter((k) => !EVALUATED_MATCH_FIELDS.has(k)),
   };
 }
 
