@@ -5,6 +5,17 @@ import { InputError } from '../core/diagnostics/errors.js';
 import { loadDumps, readStdin } from '../sources/dump/read-dump.js';
 import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
 import { resourceType, runGet, type GetOptions } from './get.js';
+import {
+  gatewayQuery,
+  inboundQuery,
+  podToPodQuery,
+  requestQuery,
+  runExplain,
+  type ExplainOptions,
+} from './explain.js';
+import type { Query, World } from '../core/engine/explain.js';
+import { loadManifests } from '../sources/manifests/read-manifests.js';
+import { loadSockets } from '../sources/sockets/read-sockets.js';
 import type { CliIo } from './io.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -73,6 +84,68 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       const dumps = await loadDumps(opts.dump, io.stdin);
       setExit(runGet(type, dumps, pod, opts, io));
     });
+  const explain = program
+    .command('explain')
+    .description('Simulate a connection or request through the mesh and say why it is or is not delivered');
+  const inputs = (c: Command) =>
+    c
+      .option('--dump <file>', 'saved config dump of a proxy on the path (repeatable; - = stdin)', collect)
+      .option(
+        '-f, --filename <path>',
+        'Kubernetes/Istio manifests: pods, services, endpoints, Istio config (repeatable; dirs recursed)',
+        collect,
+      )
+      .option(
+        '--sockets <pod=file>',
+        "a pod's listening sockets: /proc/net/tcp, ss -ltn or netstat -ltn output (repeatable)",
+        collect,
+      )
+      .addOption(
+        new Option('-o, --output <format>', 'output format')
+          .choices(['text', 'json', 'yaml'])
+          .default('text'),
+      )
+      .option('--protocol <p>', 'tcp, http, http2, grpc or tls')
+      .option('--host <host>', 'HTTP Host / :authority (also for IP destinations)')
+      .option('--path <path>', 'HTTP path', '/')
+      .option('--method <m>', 'HTTP method')
+      .option('-H, --header <h>', "request header 'Name: value' (repeatable)", collect)
+      .option('--sni <name>', 'TLS server name');
+  type Raw = ExplainOptions & { dump?: string[]; filename?: string[]; sockets?: string[] };
+  const world = async (o: Raw): Promise<World> => {
+    if (!o.dump?.length) liveNotAvailable();
+    return {
+      dumps: await loadDumps(o.dump, io.stdin),
+      inventory: await loadManifests(o.filename ?? [], io.stdin),
+      sockets: await loadSockets(o.sockets ?? []),
+    };
+  };
+  const go = async (o: Raw, build: (w: World) => Query) => setExit(runExplain(await world(o), build, o, io));
+  inputs(
+    explain.command('pod-to-pod').description('A connection from one pod to another pod (by name or IP)'),
+  )
+    .argument('<src>', 'source pod: name, pod.namespace, namespace/pod or IP')
+    .argument('<dst>', 'destination pod: name, pod.namespace, namespace/pod or IP')
+    .option('--port <port>', 'destination port')
+    .action((src: string, dst: string, o: Raw) => go(o, (w) => podToPodQuery(w, src, dst, o)));
+  inputs(
+    explain
+      .command('request')
+      .description('A request from a pod to a URL (http://, https://, grpc://, tcp://)'),
+  )
+    .argument('<src>', 'source pod')
+    .argument('<url>', 'http://reviews:9080/path, tcp://10.0.0.5:3306, ...')
+    .option('--port <port>', 'port when the URL has none')
+    .action((src: string, url: string, o: Raw) => go(o, (w) => requestQuery(w, src, url, o)));
+  inputs(explain.command('gateway').description('Traffic arriving at a gateway pod on a port (no capture)'))
+    .argument('<gateway>', 'gateway pod')
+    .option('--port <port>', "the gateway pod's port (the Service's targetPort)")
+    .action((gw: string, o: Raw) => go(o, (w) => gatewayQuery(w, gw, o)));
+  inputs(explain.command('inbound').description('Only the receiving side: a connection arriving at a pod'))
+    .argument('<pod>', 'destination pod')
+    .option('--port <port>', 'destination port')
+    .option('--from <ip>', 'source IP of the connection')
+    .action((pod: string, o: Raw) => go(o, (w) => inboundQuery(w, pod, o)));
   return program;
 }
 

@@ -1,0 +1,156 @@
+// iptables interception (envoy-semantics.md section 7; istio-iptables run.go): whether a connection from the
+// app is redirected to the sidecar (outbound, 15001) and whether one arriving at a pod is (inbound, 15006 or
+// 15001). Pod annotations come from manifests or the bootstrap's ANNOTATIONS; otherwise Istio's defaults,
+// said as an assumption.
+import { cidrContains, parseCidr } from './match/cidr.js';
+
+export interface CaptureSettings {
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Where the annotations came from (`manifest pod.yaml:12`, `bootstrap ANNOTATIONS`), or undefined. */
+  readonly source: string | undefined;
+  readonly podIp: string | undefined;
+  /** Ports the pod's containers declare: Istio <= 1.2 redirected only those inbound. */
+  readonly declaredPorts: readonly number[] | undefined;
+}
+
+export interface CaptureDecision {
+  readonly captured: boolean;
+  readonly detail: string;
+  readonly assumption: string | undefined;
+}
+
+const A = {
+  includeOutIps: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
+  excludeOutIps: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
+  includeOutPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
+  excludeOutPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
+  includeInPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
+  excludeInPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
+  mode: 'sidecar.istio.io/interceptionMode',
+};
+
+/** The injector always keeps these out of inbound capture (injection-template.yaml). */
+const ALWAYS_EXCLUDED_INBOUND = [15090, 15021, 15020];
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const ports = (v: string | undefined) =>
+  list(v)
+    .map(Number)
+    .filter((n) => Number.isInteger(n));
+
+function assumption(s: CaptureSettings): string | undefined {
+  return s.source
+    ? undefined
+    : "the source pod's annotations are unknown, so Istio's default capture rules are assumed";
+}
+
+export function captureOutbound(s: CaptureSettings, ip: string, port: number, udp: boolean): CaptureDecision {
+  const a = s.annotations;
+  const from = s.source ? ` (${s.source})` : '';
+  const base = { assumption: assumption(s) };
+  if (udp)
+    return { ...base, captured: false, detail: 'UDP is not redirected to the sidecar (only DNS may be)' };
+  if (ports(a[A.excludeOutPorts]).includes(port))
+    return {
+      ...base,
+      captured: false,
+      detail: `port ${port} is in ${A.excludeOutPorts}${from}, so iptables lets it bypass the sidecar`,
+    };
+  if (ip === '127.0.0.1' || ip === '::1')
+    return { ...base, captured: false, detail: `${ip} is localhost: never redirected` };
+  if (s.podIp && ip === s.podIp)
+    return {
+      ...base,
+      captured: false,
+      detail: `${ip} is the pod's own IP: the app reaches itself over lo without the sidecar`,
+    };
+  const excluded = list(a[A.excludeOutIps]).find((c) => {
+    const cidr = parseCidr(c);
+    return cidr && cidrContains(cidr, ip);
+  });
+  if (excluded)
+    return {
+      ...base,
+      captured: false,
+      detail: `${ip} is in ${A.excludeOutIps} ${excluded}${from}: it bypasses the sidecar`,
+    };
+  const include = a[A.includeOutIps] ?? '*';
+  const included =
+    include.trim() === '*' ||
+    list(include).some((c) => {
+      const cidr = parseCidr(c);
+      return cidr && cidrContains(cidr, ip);
+    });
+  if (included)
+    return {
+      ...base,
+      captured: true,
+      detail: `iptables redirects ${ip}:${port} to the sidecar's port 15001 (includeOutboundIPRanges ${include}${a[A.includeOutIps] ? from : ', the default'})`,
+    };
+  if (ports(a[A.includeOutPorts]).includes(port))
+    return {
+      ...base,
+      captured: true,
+      detail: `port ${port} is in ${A.includeOutPorts}${from}: redirected to 15001`,
+    };
+  return {
+    ...base,
+    captured: false,
+    detail: `${ip} is outside includeOutboundIPRanges ${include}${from}: it bypasses the sidecar`,
+  };
+}
+
+export function captureInbound(s: CaptureSettings, port: number, modern: boolean): CaptureDecision {
+  const a = s.annotations;
+  const from = s.source ? ` (${s.source})` : '';
+  const base = {
+    assumption: s.source
+      ? undefined
+      : "the destination pod's annotations are unknown, so Istio's default capture rules are assumed",
+  };
+  const excluded = [...ALWAYS_EXCLUDED_INBOUND, ...ports(a[A.excludeInPorts])];
+  if (excluded.includes(port))
+    return {
+      ...base,
+      captured: false,
+      detail: `port ${port} is excluded from inbound capture${ports(a[A.excludeInPorts]).includes(port) ? ` by ${A.excludeInPorts}${from}` : ' (sidecar ports)'}: it reaches the app directly`,
+    };
+  const include = a[A.includeInPorts] ?? (modern ? '*' : undefined);
+  if (include === undefined) {
+    // Istio <= 1.2: the injector listed the pod's declared containerPorts
+    if (!s.declaredPorts)
+      return {
+        ...base,
+        captured: true,
+        detail: `assumed redirected (Istio <= 1.2 redirects the pod's declared container ports; they are unknown)`,
+      };
+    return s.declaredPorts.includes(port)
+      ? {
+          ...base,
+          captured: true,
+          detail: `port ${port} is a declared container port: redirected to the sidecar (Istio <= 1.2)`,
+        }
+      : {
+          ...base,
+          captured: false,
+          detail: `port ${port} is not a declared container port: Istio <= 1.2 does not redirect it`,
+        };
+  }
+  if (include.trim() === '*')
+    return {
+      ...base,
+      captured: true,
+      detail: `inbound capture takes every port (includeInboundPorts "*"${a[A.includeInPorts] ? from : ', the default'})`,
+    };
+  return ports(include).includes(port)
+    ? { ...base, captured: true, detail: `port ${port} is in ${A.includeInPorts}${from}` }
+    : {
+        ...base,
+        captured: false,
+        detail: `port ${port} is not in ${A.includeInPorts} "${include}"${from}: it reaches the app directly`,
+      };
+}

@@ -1,0 +1,239 @@
+// The Kubernetes and Istio objects the simulator reads: pods (IP, annotations, containers), services
+// (ClusterIP, ports, selector), endpoints, and the Istio objects that explain clusters and TLS. Built from
+// manifests (`-f`), snapshots or the API; each object remembers the file and line it came from.
+import { isObject, type JsonObject } from './normalize.js';
+import { arr, num, obj, objects, str } from './fields.js';
+
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+}
+
+export interface ContainerPort {
+  readonly name: string | undefined;
+  readonly containerPort: number;
+  readonly protocol: string;
+}
+
+export interface PodInfo {
+  readonly name: string;
+  readonly namespace: string;
+  readonly ip: string | undefined;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly containers: Array<{
+    readonly name: string;
+    readonly image: string;
+    readonly ports: ContainerPort[];
+  }>;
+  readonly hasSidecar: boolean;
+  readonly location: SourceLocation | undefined;
+}
+
+export interface ServicePort {
+  readonly name: string | undefined;
+  readonly port: number;
+  readonly targetPort: number | string;
+  readonly protocol: string;
+  readonly appProtocol: string | undefined;
+}
+
+export interface ServiceInfo {
+  readonly name: string;
+  readonly namespace: string;
+  readonly clusterIP: string | undefined;
+  readonly headless: boolean;
+  readonly type: string;
+  readonly selector: Record<string, string> | undefined;
+  readonly ports: ServicePort[];
+  readonly location: SourceLocation | undefined;
+}
+
+export interface EndpointAddress {
+  readonly ip: string;
+  readonly ready: boolean;
+  readonly podName: string | undefined;
+}
+
+export interface EndpointsInfo {
+  readonly service: string;
+  readonly namespace: string;
+  readonly addresses: EndpointAddress[];
+  readonly ports: Array<{ readonly name: string | undefined; readonly port: number }>;
+  readonly location: SourceLocation | undefined;
+}
+
+export interface IstioObject {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: JsonObject;
+  readonly location: SourceLocation | undefined;
+}
+
+export interface MeshInventory {
+  readonly pods: PodInfo[];
+  readonly services: ServiceInfo[];
+  readonly endpoints: EndpointsInfo[];
+  readonly istio: IstioObject[];
+}
+
+export function emptyInventory(): MeshInventory {
+  return { pods: [], services: [], endpoints: [], istio: [] };
+}
+
+const ISTIO_KINDS = new Set([
+  'VirtualService',
+  'DestinationRule',
+  'Gateway',
+  'Sidecar',
+  'ServiceEntry',
+  'PeerAuthentication',
+  'AuthorizationPolicy',
+  'EnvoyFilter',
+]);
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
+/** A pod template's (or pod's) spec, for Deployments and StatefulSets too: annotations drive capture. */
+function podFrom(
+  meta: JsonObject | undefined,
+  spec: JsonObject | undefined,
+  status: JsonObject | undefined,
+  ns: string,
+  location: SourceLocation | undefined,
+): PodInfo {
+  const containers = objects(spec, 'containers').map((c) => ({
+    name: str(c, 'name') ?? '',
+    image: str(c, 'image') ?? '',
+    ports: objects(c, 'ports').map((p) => ({
+      name: str(p, 'name'),
+      containerPort: num(p, 'containerPort') ?? 0,
+      protocol: str(p, 'protocol') ?? 'TCP',
+    })),
+  }));
+  const annotations = stringMap(meta?.annotations);
+  return {
+    name: str(meta, 'name') ?? '',
+    namespace: str(meta, 'namespace') ?? ns,
+    ip: str(status, 'podIP'),
+    labels: stringMap(meta?.labels),
+    annotations,
+    containers,
+    hasSidecar: containers.some((c) => c.name === 'istio-proxy') || 'sidecar.istio.io/status' in annotations,
+    location,
+  };
+}
+
+/** Adds one Kubernetes object (any kind; unknown kinds are ignored) to the inventory. */
+export function addObject(inv: MeshInventory, o: JsonObject, location: SourceLocation | undefined): void {
+  const kind = str(o, 'kind') ?? '';
+  const meta = obj(o, 'metadata');
+  const ns = str(meta, 'namespace') ?? 'default';
+  const spec = obj(o, 'spec');
+  if (kind === 'List' || kind.endsWith('List')) {
+    for (const item of objects(o, 'items')) {
+      // built-in list items carry no kind: take it from the list's own kind
+      const itemKind =
+        str(item, 'kind') ?? (kind.endsWith('List') && kind !== 'List' ? kind.slice(0, -4) : undefined);
+      addObject(inv, itemKind ? { ...item, kind: itemKind } : item, location);
+    }
+    return;
+  }
+  if (kind === 'Pod') {
+    inv.pods.push(podFrom(meta, spec, obj(o, 'status'), ns, location));
+    return;
+  }
+  if (kind === 'Service') {
+    const clusterIP = str(spec, 'clusterIP');
+    inv.services.push({
+      name: str(meta, 'name') ?? '',
+      namespace: ns,
+      clusterIP: clusterIP && clusterIP !== 'None' ? clusterIP : undefined,
+      headless: clusterIP === 'None',
+      type: str(spec, 'type') ?? 'ClusterIP',
+      selector: isObject(spec?.selector) ? stringMap(spec?.selector) : undefined,
+      ports: objects(spec, 'ports').map((p) => {
+        const port = num(p, 'port') ?? 0;
+        const tp = p.targetPort;
+        return {
+          name: str(p, 'name'),
+          port,
+          targetPort:
+            typeof tp === 'number' || typeof tp === 'string'
+              ? /^\d+$/.test(String(tp))
+                ? Number(tp)
+                : String(tp)
+              : port,
+          protocol: str(p, 'protocol') ?? 'TCP',
+          appProtocol: str(p, 'appProtocol'),
+        };
+      }),
+      location,
+    });
+    return;
+  }
+  if (kind === 'Endpoints') {
+    for (const subset of objects(o, 'subsets')) {
+      const addresses = [
+        ...objects(subset, 'addresses').map((a) => ({ a, ready: true })),
+        ...objects(subset, 'notReadyAddresses').map((a) => ({ a, ready: false })),
+      ].map(({ a, ready }) => ({ ip: str(a, 'ip') ?? '', ready, podName: str(obj(a, 'targetRef'), 'name') }));
+      inv.endpoints.push({
+        service: str(meta, 'name') ?? '',
+        namespace: ns,
+        addresses,
+        ports: objects(subset, 'ports').map((p) => ({ name: str(p, 'name'), port: num(p, 'port') ?? 0 })),
+        location,
+      });
+    }
+    return;
+  }
+  if (kind === 'EndpointSlice') {
+    const service = str(obj(meta, 'labels'), 'kubernetes.io/service-name') ?? '';
+    inv.endpoints.push({
+      service,
+      namespace: ns,
+      addresses: objects(o, 'endpoints').flatMap((e) =>
+        arr(e, 'addresses')
+          .filter((x): x is string => typeof x === 'string')
+          .map((ip) => ({
+            ip,
+            ready: obj(e, 'conditions')?.ready !== false,
+            podName: str(obj(e, 'targetRef'), 'name'),
+          })),
+      ),
+      ports: objects(o, 'ports').map((p) => ({ name: str(p, 'name'), port: num(p, 'port') ?? 0 })),
+      location,
+    });
+    return;
+  }
+  if (
+    (kind === 'Deployment' || kind === 'StatefulSet' || kind === 'DaemonSet' || kind === 'ReplicaSet') &&
+    spec
+  ) {
+    // Kept as a pod template: no IP, but the annotations and ports of its pods.
+    const template = obj(spec, 'template');
+    const tmeta = obj(template, 'metadata');
+    const pod = podFrom(
+      { ...(tmeta ?? {}), name: `${str(meta, 'name') ?? ''} (template)`, namespace: ns },
+      obj(template, 'spec'),
+      undefined,
+      ns,
+      location,
+    );
+    inv.pods.push(pod);
+    return;
+  }
+  if (ISTIO_KINDS.has(kind) && str(o, 'apiVersion')?.includes('istio.io')) {
+    inv.istio.push({ kind, name: str(meta, 'name') ?? '', namespace: ns, spec: spec ?? {}, location });
+  }
+}
+
+export function describeLocation(l: SourceLocation | undefined): string {
+  return l ? `${l.file}:${l.line}` : '';
+}

@@ -1,0 +1,123 @@
+// Listening sockets as people copy them from a pod: /proc/net/tcp and tcp6, `ss -ltn`, `netstat -ltn` or
+// `netstat -natp`. Only LISTEN sockets are kept; they are the evidence for "connection refused".
+export interface ListeningSocket {
+  readonly ip: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+}
+
+export type SocketParse =
+  { ok: true; sockets: ListeningSocket[]; format: string } | { ok: false; line: number; message: string };
+
+function hexV4(hex: string): string {
+  // /proc/net/tcp prints the address as a little-endian 32-bit word
+  const n = parseInt(hex, 16);
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff].join('.');
+}
+
+function hexV6(hex: string): string {
+  const bytes: number[] = [];
+  for (let w = 0; w < 4; w++) {
+    const word = hex.slice(w * 8, w * 8 + 8);
+    for (let b = 3; b >= 0; b--) bytes.push(parseInt(word.slice(b * 2, b * 2 + 2), 16));
+  }
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+    return bytes.slice(12).join('.'); // v4-mapped
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  const joined = groups.join(':');
+  if (joined === '0:0:0:0:0:0:0:0') return '::';
+  if (joined === '0:0:0:0:0:0:0:1') return '::1';
+  return joined.replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+function splitHostPort(s: string): { ip: string; port: number } | undefined {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(s.replace(/%\S+?(?=\]?:\d+$)/, ''));
+  if (!m) return undefined;
+  let ip = m[1]!;
+  if (ip === '*' || ip === '') ip = '0.0.0.0';
+  return { ip, port: Number(m[2]) };
+}
+
+export function parseSockets(text: string): SocketParse {
+  const lines = text.split('\n');
+  const sockets: ListeningSocket[] = [];
+  let format = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    const proc =
+      /^\d+:\s+([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})\s+[0-9A-Fa-f]+:[0-9A-Fa-f]{4}\s+([0-9A-Fa-f]{2})\b/.exec(
+        line,
+      );
+    if (proc) {
+      format = '/proc/net/tcp';
+      if (proc[3]!.toUpperCase() !== '0A') continue; // 0A = TCP_LISTEN
+      const v6 = proc[1]!.length === 32;
+      sockets.push({
+        ip: v6 ? hexV6(proc[1]!) : hexV4(proc[1]!),
+        port: parseInt(proc[2]!, 16),
+        family: v6 ? 6 : 4,
+      });
+      continue;
+    }
+    if (/^sl\s+local_address/.test(line) || /^(Netid|State|Proto|Active)\b/.test(line)) continue;
+    const cols = line.split(/\s+/);
+    // ss -ltn: State Recv-Q Send-Q Local Peer  (or with Netid first)
+    const ssAt = cols[0] === 'LISTEN' ? 3 : cols[1] === 'LISTEN' ? 4 : -1;
+    if (ssAt >= 0 && cols[ssAt]) {
+      const hp = splitHostPort(cols[ssAt]!);
+      if (hp) {
+        format = 'ss';
+        sockets.push({ ...hp, family: hp.ip.includes(':') ? 6 : 4 });
+        continue;
+      }
+    }
+    // netstat: Proto Recv-Q Send-Q Local Foreign State [PID/Program]
+    if (/^tcp6?$/.test(cols[0] ?? '') && cols.length >= 6) {
+      format = 'netstat';
+      if (cols[5] !== 'LISTEN') continue;
+      const hp = splitHostPort(cols[3]!.replace(/^:::/, '[::]:'));
+      if (hp) sockets.push({ ...hp, family: cols[0] === 'tcp6' || hp.ip.includes(':') ? 6 : 4 });
+      continue;
+    }
+    if (/^(udp6?|unix|raw)\b/.test(cols[0] ?? '')) continue;
+    return {
+      ok: false,
+      line: i + 1,
+      message: `not a /proc/net/tcp, ss or netstat line: ${JSON.stringify(line.slice(0, 80))}`,
+    };
+  }
+  if (!format)
+    return {
+      ok: false,
+      line: 1,
+      message: 'no socket lines found (expected /proc/net/tcp, ss -ltn or netstat -ltn output)',
+    };
+  return { ok: true, sockets, format };
+}
+
+/** The socket that would accept a connection to ip:port, if any (wildcards accept every local address). */
+export function acceptingSocket(
+  sockets: readonly ListeningSocket[],
+  ip: string,
+  port: number,
+): ListeningSocket | undefined {
+  const v6 = ip.includes(':');
+  return (
+    sockets.find((s) => s.port === port && s.ip === ip) ??
+    sockets.find((s) => s.port === port && (s.ip === '0.0.0.0' ? !v6 : s.ip === '::'))
+  );
+}
+
+export function formatSocket(s: ListeningSocket): string {
+  return s.ip.includes(':') ? `[${s.ip}]:${s.port}` : `${s.ip}:${s.port}`;
+}
+
+/** A pod's listening sockets, with where they came from (`--sockets`, a snapshot). */
+export interface SocketEvidence {
+  /** Pod name, pod.namespace, namespace/pod or IP, as given on the command line or in the snapshot. */
+  readonly pod: string;
+  readonly sockets: ListeningSocket[];
+  readonly source: string;
+}

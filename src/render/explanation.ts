@@ -1,0 +1,80 @@
+// The readable trace of an Explanation: one line per step with ✓ / ✗ / ? and the deciding object, why, the
+// alternatives that nearly matched, a verdict line, hints with their fix, and the evidence that is missing.
+import { Chalk } from 'chalk';
+import type { Explanation, Step } from '../core/engine/types.js';
+
+export interface ExplanationRenderOptions {
+  readonly color: boolean;
+  /** Alternatives shown per step (all of them are in -o json). */
+  readonly maxAlternatives?: number;
+}
+
+const SYMBOL: Record<Step['result'], string> = {
+  matched: '✓',
+  'no-match': '✗',
+  failed: '✗',
+  skipped: '–',
+  unknown: '?',
+};
+
+function callText(e: Explanation): string {
+  const c = e.call;
+  const where =
+    c.host && c.host !== c.address ? `${c.host} (${c.address}:${c.port})` : `${c.address}:${c.port}`;
+  const http = c.method ? ` ${c.method} ${c.path}` : '';
+  const mode = c.mode === 'gateway' ? 'arriving at gateway' : c.mode === 'inbound' ? 'arriving at' : '→';
+  return `${e.source.proxy} ${mode} ${c.mode === 'outbound' ? where : `port ${c.port}`} (${c.protocol}${http})`;
+}
+
+export function renderExplanation(e: Explanation, o: ExplanationRenderOptions): string {
+  const ch = new Chalk({ level: o.color ? 1 : 0 });
+  const max = o.maxAlternatives ?? 3;
+  const version = e.source.istioVersion ? `, Istio ${e.source.istioVersion}` : '';
+  const lines: string[] = [
+    ch.bold(`Explaining ${callText(e)}`) + ch.dim(`  [${e.source.type}${version}]`),
+    '',
+  ];
+  let lastProxy = '';
+  for (const s of e.steps) {
+    if (s.proxy !== lastProxy) {
+      lines.push(ch.cyan(`  on ${s.proxy}`));
+      lastProxy = s.proxy;
+    }
+    const sym = SYMBOL[s.result];
+    const colored =
+      s.result === 'matched'
+        ? ch.green(sym)
+        : s.result === 'unknown'
+          ? ch.yellow(sym)
+          : s.result === 'skipped'
+            ? ch.dim(sym)
+            : ch.red(sym);
+    lines.push(
+      `  ${colored} ${s.stage.padEnd(13)} ${ch.bold(s.name)}${s.origin ? ch.magenta(`  ← ${s.origin}`) : ''}`,
+    );
+    lines.push(`      ${s.detail}`);
+    const alts = s.alternatives ?? [];
+    for (const a of alts.slice(0, max)) lines.push(ch.dim(`      not ${a.name}: ${a.reason}`));
+    if (alts.length > max)
+      lines.push(ch.dim(`      (+${alts.length - max} more not chosen; -o json lists them)`));
+  }
+  const out = e.outcome;
+  const result =
+    out.result === 'delivered'
+      ? ch.green('DELIVERED')
+      : out.result === 'failed'
+        ? ch.red('FAILS')
+        : ch.yellow('UNKNOWN');
+  const flag = [out.httpStatus !== null ? String(out.httpStatus) : '', out.responseFlag ?? '']
+    .filter(Boolean)
+    .join(' ');
+  lines.push('', `${result}${flag ? ` (${flag})` : ''}: ${out.summary}`);
+  for (const h of e.hints) {
+    lines.push('', `${ch.yellow('hint')} ${ch.dim(`[${h.id}]`)} ${h.message}`, `  fix: ${h.fix}`);
+  }
+  if (e.missing.length) {
+    lines.push('', ch.yellow('missing evidence:'));
+    for (const m of e.missing) lines.push(`  - ${m}`);
+  }
+  return lines.join('\n') + '\n';
+}
