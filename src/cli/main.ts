@@ -16,6 +16,7 @@ import {
 import type { Query, World } from '../core/engine/explain.js';
 import { loadManifests } from '../sources/manifests/read-manifests.js';
 import { loadSockets } from '../sources/sockets/read-sockets.js';
+import { readSnapshot } from '../sources/snapshot/read-snapshot.js';
 import type { CliIo } from './io.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -78,18 +79,32 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  meshctl get listeners --dump productpage.json\n  meshctl get clusters --dump a.json --dump b.json reviews-v1-5b487cc689-njx5t --fqdn reviews -o json',
     )
-    .action(async (typeArg: string, pod: string | undefined, opts: GetOptions & { dump?: string[] }) => {
-      const type = resourceType(typeArg);
-      if (!opts.dump?.length) liveNotAvailable();
-      const dumps = await loadDumps(opts.dump, io.stdin);
-      setExit(runGet(type, dumps, pod, opts, io));
-    });
+    .action(
+      async (
+        typeArg: string,
+        pod: string | undefined,
+        opts: GetOptions & { dump?: string[]; snapshot?: string },
+      ) => {
+        const type = resourceType(typeArg);
+        if (opts.snapshot && opts.dump?.length)
+          throw new InputError('give either --snapshot or --dump, not both');
+        if (!opts.snapshot && !opts.dump?.length) liveNotAvailable();
+        const dumps = opts.snapshot
+          ? (await readSnapshot(opts.snapshot)).dumps
+          : await loadDumps(opts.dump ?? [], io.stdin);
+        setExit(runGet(type, dumps, pod, opts, io));
+      },
+    );
   const explain = program
     .command('explain')
     .description('Simulate a connection or request through the mesh and say why it is or is not delivered');
   const inputs = (c: Command) =>
     c
       .option('--dump <file>', 'saved config dump of a proxy on the path (repeatable; - = stdin)', collect)
+      .option(
+        '--snapshot <dir>',
+        'a snapshot directory written by meshctl snapshot (docs/snapshot-format.md)',
+      )
       .option(
         '-f, --filename <path>',
         'Kubernetes/Istio manifests: pods, services, endpoints, Istio config (repeatable; dirs recursed)',
@@ -111,14 +126,29 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       .option('--method <m>', 'HTTP method')
       .option('-H, --header <h>', "request header 'Name: value' (repeatable)", collect)
       .option('--sni <name>', 'TLS server name');
-  type Raw = ExplainOptions & { dump?: string[]; filename?: string[]; sockets?: string[] };
+  type Raw = ExplainOptions & { dump?: string[]; filename?: string[]; sockets?: string[]; snapshot?: string };
   const world = async (o: Raw): Promise<World> => {
+    if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
+    const extraInventory = await loadManifests(o.filename ?? [], io.stdin);
+    const extraSockets = await loadSockets(o.sockets ?? []);
+    if (o.snapshot) {
+      const snap = await readSnapshot(o.snapshot);
+      for (const f of snap.failed)
+        io.stderr.write(`note: the snapshot could not capture ${f.pod}: ${f.error}\n`);
+      const inv = snap.inventory;
+      return {
+        dumps: snap.dumps,
+        inventory: {
+          pods: [...inv.pods, ...extraInventory.pods],
+          services: [...inv.services, ...extraInventory.services],
+          endpoints: [...inv.endpoints, ...extraInventory.endpoints],
+          istio: [...inv.istio, ...extraInventory.istio],
+        },
+        sockets: [...extraSockets, ...snap.sockets],
+      };
+    }
     if (!o.dump?.length) liveNotAvailable();
-    return {
-      dumps: await loadDumps(o.dump, io.stdin),
-      inventory: await loadManifests(o.filename ?? [], io.stdin),
-      sockets: await loadSockets(o.sockets ?? []),
-    };
+    return { dumps: await loadDumps(o.dump, io.stdin), inventory: extraInventory, sockets: extraSockets };
   };
   const go = async (o: Raw, build: (w: World) => Query) => setExit(runExplain(await world(o), build, o, io));
   inputs(

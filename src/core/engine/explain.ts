@@ -305,6 +305,13 @@ function routeConfigByName(dump: ConfigDump, name: string): RouteConfig | undefi
 
 class Simulation {
   readonly trace = new Trace();
+  /** Set when the capture listener found no listener to hand off to and used its own chains. */
+  private stayedOnCapture: { ip: string; port: number; listener: string } | undefined;
+  /**
+   * Istio's `istio.alpn` HTTP filter rewrites the upstream ALPN of mTLS connections to istio-http/1.0,
+   * istio-http/1.1 or istio-h2 by the request's protocol, which is what inbound HTTP chains match on.
+   */
+  private alpnOverride: string[] | undefined;
   constructor(readonly world: World) {}
 
   /** Source side of pod-to-pod / request: capture, then the capture listener's hand-off. */
@@ -548,6 +555,8 @@ class Simulation {
       `the chain parses HTTP and routes with ${hcm.rds !== undefined ? `RDS route configuration ${hcm.rds}` : 'an inline route configuration'}${otherFilters(chain)}`,
     );
     const rc = hcm.routeConfig ?? (hcm.rds !== undefined ? routeConfigByName(dump, hcm.rds) : undefined);
+    if (hcm.httpFilters.some((f) => f === 'istio.alpn' || f === 'envoy.filters.http.alpn'))
+      this.alpnOverride = [traffic.protocol === 'http' ? 'istio-http/1.1' : 'istio-h2'];
     if (!isHttp(traffic.protocol)) {
       // Non-HTTP bytes into an HCM: the codec fails before any routing.
       const dpe = era.envoy ? atLeast(era.envoy, 1, 14) : true;
@@ -823,15 +832,19 @@ class Simulation {
         : chosen.ip === dst.ip
           ? `${endpointLabel(chosen)}, the destination asked for, is one of ${healthy.length} healthy endpoints`
           : `Envoy balances over ${healthy.length} healthy endpoints; following ${endpointLabel(chosen)}`;
+    let security = upstreamSecurity(cluster, chosen.metadata);
+    if (security.kind === 'istio-mtls' && this.alpnOverride)
+      security = { ...security, alpn: [...this.alpnOverride, ...security.alpn] };
+    const kubeProxy =
+      cluster.type === 'EDS' ? ' (the sidecar picks the pod itself: kube-proxy is not involved)' : '';
     this.trace.add(
       'endpoints',
       proxy,
       'matched',
       endpointLabel(chosen),
-      `${eps.detail}; ${which}${cluster.type === 'EDS' ? ' (the sidecar picks the pod itself: kube-proxy is not involved)' : ''}`,
+      `${eps.detail}; ${which}${kubeProxy}; sends ${security.detail}`,
     );
     if (firstHop) this.trace.endpoint = endpointLabel(chosen);
-    const security = upstreamSecurity(cluster, chosen.metadata);
     return this.destination(
       dump,
       { ip: chosen.ip, port: chosen.port },
@@ -1186,8 +1199,11 @@ class Simulation {
         endpointLabel(target),
         `whether the app listens on ${endpointLabel(target)} is not known: no socket evidence for ${proxy}`,
       );
+      const podName = pod?.name ?? dump?.identity().pod ?? 'POD';
+      // istio-proxy shares the pod's network namespace, so its /proc/net/tcp lists the app's sockets too
+      const container = dump || pod?.hasSidecar ? ' -c istio-proxy' : '';
       this.trace.need(
-        `listening sockets of ${proxy} to confirm the app accepts on ${endpointLabel(target)}: kubectl exec ${pod?.name ?? dump?.identity().pod ?? 'POD'} -c istio-proxy -- cat /proc/net/tcp /proc/net/tcp6 > sockets.txt, then --sockets ${pod?.name ?? dump?.identity().pod ?? 'POD'}=sockets.txt`,
+        `listening sockets of ${proxy} to confirm the app accepts on ${endpointLabel(target)}: kubectl exec ${podName}${container} -- cat /proc/net/tcp /proc/net/tcp6 > sockets.txt, then --sockets ${podName}=sockets.txt`,
       );
       return {
         result: 'delivered',
@@ -1227,9 +1243,9 @@ class Simulation {
       endpointLabel(target),
       `${actually} (${ev.source}): connecting to ${endpointLabel(target)} is refused (ECONNREFUSED); the sidecar logs UF`,
       {
-        alternatives: ev.sockets.slice(0, 10).map((s) => ({
+        alternatives: onPort.map((s) => ({
           name: formatSocket(s),
-          reason: s.port === target.port ? `bound to ${s.ip}, not ${target.ip}` : `port ${s.port}`,
+          reason: `bound to ${s.ip}, not ${target.ip}`,
         })),
       },
     );

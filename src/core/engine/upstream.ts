@@ -175,6 +175,8 @@ export function upstreamSecurity(
 ): UpstreamSecurity {
   if (cluster.transportSocketMatches.length) {
     const md = obj(obj(endpointMetadata, 'filter_metadata'), 'envoy.transport_socket_match') ?? {};
+    // ORIGINAL_DST hosts (headless services) come with no EDS metadata, so only a match on nothing applies.
+    const unlabelled = cluster.type === 'ORIGINAL_DST' ? '; ORIGINAL_DST hosts carry no tlsMode label' : '';
     for (const m of cluster.transportSocketMatches) {
       const ok = Object.entries(m.match).every(([k, v]) => md[k] === v);
       if (ok) {
@@ -183,7 +185,7 @@ export function upstreamSecurity(
           .join(',');
         const why = labels
           ? `transport_socket_match ${m.name}: the endpoint is labelled ${labels}`
-          : `transport_socket_match ${m.name}`;
+          : `transport_socket_match ${m.name}${unlabelled}`;
         return fromSocket(m.transportSocket, why);
       }
     }

@@ -71,6 +71,16 @@ export function toSnakeCase(value: unknown): Json {
     if (key === '@type' && typeof v === 'string') out[key] = upgradeTypeUrl(v);
     else if (key === 'type_url' && typeof v === 'string') out[key] = upgradeTypeUrl(v);
     else if (VERBATIM_KEYS.has(key) || isStructMetadata(key, v)) out[key] = v;
+    else if (key === 'transport_socket_matches' && Array.isArray(v))
+      // each entry's `match` is a Struct of endpoint metadata labels (`tlsMode`), not proto fields
+      out[key] = v.map((m: unknown) => {
+        if (!isObject(m)) return toSnakeCase(m);
+        const { match, ...rest } = m;
+        return {
+          ...(toSnakeCase(rest) as JsonObject),
+          ...(match !== undefined ? { match: match as Json } : {}),
+        };
+      });
     else out[key] = toSnakeCase(v);
   }
   return out;

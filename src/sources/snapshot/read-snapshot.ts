@@ -1,0 +1,91 @@
+// Reads a snapshot directory (docs/snapshot-format.md): its index, the proxies' dumps, the Kubernetes and
+// Istio objects, and the pods' listening sockets.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../../core/diagnostics/errors.js';
+import type { ConfigDump } from '../../core/model/config-dump.js';
+import { emptyInventory, type MeshInventory } from '../../core/model/k8s.js';
+import { isObject } from '../../core/model/normalize.js';
+import type { SocketEvidence } from '../../core/model/sockets.js';
+import { parseDump } from '../dump/read-dump.js';
+import { addManifestText } from '../manifests/read-manifests.js';
+import { socketEvidence } from '../sockets/read-sockets.js';
+
+export const SNAPSHOT_INDEX = 'meshctl-snapshot.json';
+export const SNAPSHOT_FORMAT_VERSION = 1;
+
+export interface SnapshotPod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly ip: string | null;
+  readonly dump: string | null;
+  readonly sockets: string | null;
+  readonly error: string | null;
+}
+
+export interface Snapshot {
+  readonly path: string;
+  readonly dumps: ConfigDump[];
+  readonly inventory: MeshInventory;
+  readonly sockets: SocketEvidence[];
+  /** Pods the snapshot tried and could not capture, with the reason recorded at capture time. */
+  readonly failed: Array<{ pod: string; error: string }>;
+}
+
+async function readText(dir: string, rel: string): Promise<string> {
+  try {
+    return await readFile(join(dir, rel), 'utf8');
+  } catch {
+    throw new InputError(
+      `${dir}: the snapshot lists ${rel}, which is missing`,
+      'the snapshot is incomplete; take it again with meshctl snapshot',
+    );
+  }
+}
+
+export async function readSnapshot(dir: string): Promise<Snapshot> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    throw new InputError(`${dir}: no such snapshot`, 'give the directory written by meshctl snapshot --out');
+  }
+  if (!st.isDirectory())
+    throw new InputError(
+      `${dir} is not a snapshot directory`,
+      '.tar.gz snapshots: extract them first (tar xzf FILE)',
+    );
+  let index: unknown;
+  try {
+    index = JSON.parse(await readFile(join(dir, SNAPSHOT_INDEX), 'utf8'));
+  } catch (e) {
+    throw new InputError(
+      `${dir}: ${SNAPSHOT_INDEX} is missing or not JSON (${(e as Error).message})`,
+      'give the directory written by meshctl snapshot --out',
+    );
+  }
+  if (!isObject(index) || index.kind !== 'Snapshot' || index.apiVersion !== 'meshctl/v1')
+    throw new InputError(`${dir}/${SNAPSHOT_INDEX}: expected apiVersion meshctl/v1, kind Snapshot`);
+  if (index.formatVersion !== SNAPSHOT_FORMAT_VERSION)
+    throw new InputError(
+      `${dir}/${SNAPSHOT_INDEX}: format version ${String(index.formatVersion)} is not supported (this meshctl reads ${SNAPSHOT_FORMAT_VERSION})`,
+      'upgrade meshctl',
+    );
+  const pods = (Array.isArray(index.pods) ? index.pods : []) as unknown as SnapshotPod[];
+  const dumps: ConfigDump[] = [];
+  const sockets: SocketEvidence[] = [];
+  const failed: Snapshot['failed'] = [];
+  for (const p of pods) {
+    const key = `${p.name}.${p.namespace}`;
+    if (p.error) failed.push({ pod: key, error: p.error });
+    if (p.dump) dumps.push(parseDump(join(dir, p.dump), Buffer.from(await readText(dir, p.dump))));
+    if (p.sockets) sockets.push(socketEvidence(key, join(dir, p.sockets), await readText(dir, p.sockets)));
+  }
+  const inventory = emptyInventory();
+  const k8sDir = join(dir, 'k8s');
+  const files = await readdir(k8sDir).catch(() => [] as string[]);
+  for (const f of files.sort())
+    if (/\.(ya?ml|json)$/.test(f))
+      addManifestText(inventory, join(k8sDir, f), await readFile(join(k8sDir, f), 'utf8'));
+  return { path: dir, dumps, inventory, sockets, failed };
+}
