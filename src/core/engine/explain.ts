@@ -372,11 +372,10 @@ class Simulation {
       proxy,
       'matched',
       listenerName(virtual),
-      `captured on ${listenerName(virtual)}; ${h.detail}, so the connection stays on ${listenerName(virtual)} and its own filter chains decide`,
-      {
-        alternatives: h.alternatives,
-      },
+      `captured on ${listenerName(virtual)} (use_original_dst); ${h.detail}, so the connection stays on ${listenerName(virtual)} and its own filter chains decide`,
+      { alternatives: h.alternatives },
     );
+    this.stayedOnCapture = { ip, port, listener: listenerName(virtual) };
     return this.throughListener(src, era, virtual, { ip, port }, traffic, proxy, 'capture');
   }
 
@@ -780,6 +779,7 @@ class Simulation {
         name,
         `BlackHoleCluster has no endpoints: the connection is closed${http ? ' (502/503)' : ''} with UH`,
       );
+      this.blackholeHint(dump, era);
       return fail(
         'cluster',
         'blackhole',
@@ -852,6 +852,28 @@ class Simulation {
       traffic,
       passthrough ? 'passthrough' : 'cluster',
     );
+  }
+
+  /** Why traffic fell into the BlackHoleCluster, and the fix for this Istio version. */
+  private blackholeHint(dump: ConfigDump, era: Era): void {
+    const stayed = this.stayedOnCapture;
+    if (!stayed) return;
+    if (era.istio && !atLeast(era.istio, 1, 1)) {
+      const same = dump
+        .listeners()
+        .filter((l) => l.address.kind === 'socket' && l.address.port === stayed.port)
+        .map(listenerName);
+      this.trace.hint(
+        'istio-1.0-no-listener-for-pod-ip',
+        `${era.label} builds TCP listeners only on Service ClusterIPs and on this pod's own IP (${same.join(', ') || `none on port ${stayed.port}`}); a connection to another pod's IP ${stayed.ip}:${stayed.port} matches none, and the catch-all "${stayed.listener}" listener sends it to BlackHoleCluster.`,
+        `Give the pods a headless Service for port ${stayed.port} (clusterIP: None): Istio 1.0 then builds 0.0.0.0_${stayed.port} with an ORIGINAL_DST cluster that forwards by pod IP. Or let the port bypass the sidecar: traffic.sidecar.istio.io/excludeOutboundPorts: "${stayed.port}". Istio >= 1.1 with outboundTrafficPolicy ALLOW_ANY passes unknown destinations through.`,
+      );
+    } else
+      this.trace.hint(
+        'registry-only',
+        `No listener claims ${stayed.ip}:${stayed.port}, and ${stayed.listener}'s catch-all sends unknown destinations to BlackHoleCluster (outboundTrafficPolicy REGISTRY_ONLY).`,
+        'Add a ServiceEntry (or a Service) for the destination, or set outboundTrafficPolicy ALLOW_ANY in the mesh config or the Sidecar.',
+      );
   }
 
   /** The receiving side: the destination pod's capture, sidecar and application. */
