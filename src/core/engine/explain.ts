@@ -312,6 +312,8 @@ class Simulation {
    * istio-http/1.1 or istio-h2 by the request's protocol, which is what inbound HTTP chains match on.
    */
   private alpnOverride: string[] | undefined;
+  /** The matched route retries connect failures (Istio's default), so UF shows as UF,URX. */
+  retriesConnectFailure = false;
   constructor(readonly world: World) {}
 
   /** Source side of pod-to-pod / request: capture, then the capture listener's hand-off. */
@@ -664,6 +666,11 @@ class Simulation {
     }
     const r = d.route;
     const origin = routeOrigin(r, vh);
+    const retryOn = JSON.stringify(
+      (r.raw.route as { retry_policy?: { retry_on?: string } } | undefined)?.retry_policy?.retry_on ?? '',
+    );
+    // Istio's default retry policy retries connect failures: an upstream UF is logged as UF,URX
+    this.retriesConnectFailure = /connect-failure|reset/.test(retryOn);
     const a = r.action;
     const actionText =
       a.kind === 'cluster'
@@ -916,6 +923,23 @@ class Simulation {
           );
         }
         return this.application(undefined, pod, name, dst, dst, traffic, via, security);
+      }
+      if (!pod && via === 'passthrough') {
+        this.trace.add(
+          'inbound',
+          name,
+          'skipped',
+          dst.ip,
+          `${dst.ip} is not a pod of the inputs (no dump, no manifest): the connection leaves what meshctl can see`,
+        );
+        return {
+          result: 'delivered',
+          via,
+          flag: null,
+          status: null,
+          stage: null,
+          summary: `passed through to the original destination ${endpointLabel(dst)}, outside the mesh as far as the inputs show`,
+        };
       }
       const known = this.world.dumps.length > 0 && !pod;
       this.trace.add(
@@ -1342,6 +1366,7 @@ export function explain(world: World, q: Query): Explanation {
       'cluster',
     );
   }
+  if (verdict.flag === 'UF' && sim.retriesConnectFailure) verdict = { ...verdict, flag: 'UF,URX' };
   const id = origin.identity();
   const t = sim.trace;
   return {
