@@ -122,6 +122,10 @@ function fail(stage: Stage, via: Via, flag: string | null, status: number | null
   return { result: 'failed', via, flag, status, stage, summary };
 }
 
+function delivered(via: Via, summary: string): Verdict {
+  return { result: 'delivered', via, flag: null, status: null, stage: null, summary };
+}
+
 function unknown(stage: Stage, summary: string): Verdict {
   return {
     result: 'unknown',
@@ -932,14 +936,10 @@ class Simulation {
           dst.ip,
           `${dst.ip} is not a pod of the inputs (no dump, no manifest): the connection leaves what meshctl can see`,
         );
-        return {
-          result: 'delivered',
+        return delivered(
           via,
-          flag: null,
-          status: null,
-          stage: null,
-          summary: `passed through to the original destination ${endpointLabel(dst)}, outside the mesh as far as the inputs show`,
-        };
+          `passed through to the original destination ${endpointLabel(dst)}, outside the mesh as far as the inputs show`,
+        );
       }
       const known = this.world.dumps.length > 0 && !pod;
       this.trace.add(
@@ -1251,14 +1251,10 @@ class Simulation {
       this.trace.need(
         `listening sockets of ${proxy} to confirm the app accepts on ${endpointLabel(target)}: kubectl exec ${podName}${container} -- cat /proc/net/tcp /proc/net/tcp6 > sockets.txt, then --sockets ${podName}=sockets.txt`,
       );
-      return {
-        result: 'delivered',
+      return delivered(
         via,
-        flag: null,
-        status: null,
-        stage: null,
-        summary: `delivered to ${proxy} at ${endpointLabel(target)} (whether the app accepts is not shown: no socket evidence)`,
-      };
+        `delivered to ${proxy} at ${endpointLabel(target)} (whether the app accepts is not shown: no socket evidence)`,
+      );
     }
     const sock = acceptingSocket(ev.sockets, target.ip, target.port);
     if (sock) {
@@ -1269,14 +1265,7 @@ class Simulation {
         formatSocket(sock),
         `the app listens on ${formatSocket(sock)} (${ev.source}), which accepts ${endpointLabel(target)}`,
       );
-      return {
-        result: 'delivered',
-        via,
-        flag: null,
-        status: null,
-        stage: null,
-        summary: `delivered: ${proxy}'s app accepts on ${formatSocket(sock)}`,
-      };
+      return delivered(via, `delivered: ${proxy}'s app accepts on ${formatSocket(sock)}`);
     }
     const onPort = ev.sockets.filter((s) => s.port === target.port);
     const actually = onPort.length

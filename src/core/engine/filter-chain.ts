@@ -5,7 +5,6 @@
 // the less specific chains (istio#26079).
 import type { Cidr } from '../model/address.js';
 import type { FilterChain, Listener } from '../model/listener.js';
-import { describeChainMatch } from '../model/summary.js';
 import { cidrContains } from './match/cidr.js';
 import type { Alternative } from './types.js';
 
@@ -42,7 +41,11 @@ interface Level {
   /** undefined when the chain leaves the criterion unset; else its specificity (higher wins), -1 = no match. */
   readonly rank: (c: FilterChain, f: ConnectionFacts) => number | undefined;
   readonly value: (f: ConnectionFacts) => string;
+  /** What the chain asks for at this level, for the reason it was dropped. */
+  readonly wants: (c: FilterChain) => string;
 }
+
+const cidrs = (rs: readonly Cidr[]) => rs.map((r) => `${r.address}/${r.prefixLen}`).join(', ');
 
 function bestPrefix(ranges: readonly Cidr[], ip: string): number {
   let best = -1;
@@ -67,6 +70,7 @@ function serverNameRank(names: readonly string[], sni: string | undefined): numb
 const LEVELS: Level[] = [
   {
     name: 'destination port',
+    wants: (c) => String(c.match.destinationPort),
     rank: (c, f) =>
       c.match.destinationPort === undefined
         ? undefined
@@ -77,18 +81,21 @@ const LEVELS: Level[] = [
   },
   {
     name: 'destination IP',
+    wants: (c) => cidrs(c.match.prefixRanges),
     rank: (c, f) =>
       c.match.prefixRanges.length === 0 ? undefined : bestPrefix(c.match.prefixRanges, f.destinationIp),
     value: (f) => f.destinationIp,
   },
   {
     name: 'server name (SNI)',
+    wants: (c) => c.match.serverNames.join(', '),
     rank: (c, f) =>
       c.match.serverNames.length === 0 ? undefined : serverNameRank(c.match.serverNames, f.serverName),
     value: (f) => f.serverName ?? '(none)',
   },
   {
     name: 'transport protocol',
+    wants: (c) => c.match.transportProtocol ?? '',
     rank: (c, f) =>
       c.match.transportProtocol === undefined
         ? undefined
@@ -99,6 +106,7 @@ const LEVELS: Level[] = [
   },
   {
     name: 'application protocol (ALPN)',
+    wants: (c) => c.match.applicationProtocols.join(', '),
     // The connection's protocols are tried in its own order; the first one any chain names wins.
     rank: (c, f) => {
       if (c.match.applicationProtocols.length === 0) return undefined;
@@ -109,6 +117,7 @@ const LEVELS: Level[] = [
   },
   {
     name: 'direct source IP',
+    wants: (c) => cidrs(c.match.directSourcePrefixRanges),
     rank: (c, f) =>
       c.match.directSourcePrefixRanges.length === 0
         ? undefined
@@ -117,6 +126,7 @@ const LEVELS: Level[] = [
   },
   {
     name: 'source type',
+    wants: (c) => c.match.sourceType,
     rank: (c, f) => {
       if (c.match.sourceType === 'ANY') return undefined;
       const local = f.sourceIp === f.destinationIp || f.sourceIp.startsWith('127.') || f.sourceIp === '::1';
@@ -126,6 +136,7 @@ const LEVELS: Level[] = [
   },
   {
     name: 'source IP',
+    wants: (c) => cidrs(c.match.sourcePrefixRanges),
     rank: (c, f) =>
       c.match.sourcePrefixRanges.length === 0
         ? undefined
@@ -134,6 +145,7 @@ const LEVELS: Level[] = [
   },
   {
     name: 'source port',
+    wants: (c) => c.match.sourcePorts.join(', '),
     rank: (c, f) =>
       c.match.sourcePorts.length === 0 ? undefined : c.match.sourcePorts.includes(f.sourcePort) ? 1 : -1,
     value: (f) => String(f.sourcePort),
@@ -160,7 +172,7 @@ export function selectFilterChain(listener: Listener, facts: ConnectionFacts): C
         x.r === undefined
           ? `leaves ${level.name} unset, and a chain names ${level.value(facts)} specifically`
           : x.r < 0
-            ? `needs ${level.name} ${describeChainMatch(x.c)}, the connection has ${level.value(facts)}`
+            ? `needs ${level.name} ${level.wants(x.c)}, the connection has ${level.value(facts)}`
             : `less specific ${level.name} than the chain kept`;
       dropped.push({ name: chainLabel(x.c), reason: why });
     }
