@@ -87,7 +87,7 @@ export function eraOf(dump: ConfigDump): Era {
     label: istio
       ? `Istio ${istio.major}.${istio.minor}`
       : fp
-        ? `Istio ${fp.min.major}.${fp.min.minor}${fp.max.minor < 99 ? `-${fp.max.major}.${fp.max.minor}` : '+'}`
+        ? `Istio ${fp.min.major}.${fp.min.minor}${fp.max.major < 99 ? `-${fp.max.major}.${fp.max.minor}` : '+'}`
         : 'Istio (version unknown)',
     istio,
     envoy,

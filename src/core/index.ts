@@ -1,0 +1,38 @@
+// meshctl's library API (the npm package's main export): parse a dump, explain traffic, list resources.
+// Everything here is pure: bytes and objects in, data out.
+export { ConfigDump, ResourceDecodeError } from './model/config-dump.js';
+export { ByteNode, ValueNode } from './model/doc-node.js';
+export { indexDump } from './model/dump-index.js';
+export { normalizeResource } from './model/normalize.js';
+export { proxyIdentity } from './model/proxy.js';
+export { emptyInventory, addObject } from './model/k8s.js';
+export { parseSockets } from './model/sockets.js';
+export {
+  summarizeClusters,
+  summarizeEndpoints,
+  summarizeListeners,
+  summarizeRoutes,
+  summarizeSecrets,
+} from './model/summary.js';
+export { explain } from './engine/explain.js';
+export { routeRequest } from './engine/route-table.js';
+export { eraOf } from './engine/era.js';
+export { MeshctlError, InputError, NotFoundError, ApiError } from './diagnostics/errors.js';
+export type { Explanation, Step, Outcome, Call, Hint } from './engine/types.js';
+export type { Query, Traffic, World } from './engine/explain.js';
+export type { Issue, Severity } from './diagnostics/issue.js';
+
+import { ByteNode } from './model/doc-node.js';
+import { ConfigDump } from './model/config-dump.js';
+import { lineAndColumn, skipValue, skipWhitespace } from './model/json-scan.js';
+
+/** Parses a JSON config dump held in memory (see sources/dump for files, YAML and error messages). */
+export function parseDumpBytes(name: string, bytes: Uint8Array): ConfigDump {
+  const start = skipWhitespace(bytes, 0);
+  const end = skipValue(bytes, start);
+  return new ConfigDump(
+    name,
+    new ByteNode(bytes, { start, end }),
+    (offset) => lineAndColumn(bytes, offset).line,
+  );
+}
