@@ -32,6 +32,7 @@ import {
 } from './route-table.js';
 import type { Call, Explanation, Hint, Outcome, Protocol, Stage, Step, StepResult, Via } from './types.js';
 import { endpointLabel, endpointsOf, upstreamSecurity, type UpstreamSecurity } from './upstream.js';
+import { isIp } from './resolve.js';
 
 export interface Traffic {
   readonly protocol: Protocol;
@@ -928,18 +929,19 @@ class Simulation {
         }
         return this.application(undefined, pod, name, dst, dst, traffic, via, security);
       }
-      if (!pod && via === 'passthrough') {
+      if (!pod && (via === 'passthrough' || !isIp(dst.ip))) {
+        // An address outside the inputs: the original destination of a passthrough, or a DNS name Envoy resolves.
+        const what = isIp(dst.ip)
+          ? `${dst.ip} is not a pod of the inputs (no dump, no manifest)`
+          : `Envoy resolves ${dst.ip} by DNS`;
         this.trace.add(
           'inbound',
           name,
           'skipped',
           dst.ip,
-          `${dst.ip} is not a pod of the inputs (no dump, no manifest): the connection leaves what meshctl can see`,
+          `${what}: the connection leaves what meshctl can see`,
         );
-        return delivered(
-          via,
-          `passed through to the original destination ${endpointLabel(dst)}, outside the mesh as far as the inputs show`,
-        );
+        return delivered(via, `sent to ${endpointLabel(dst)}, outside the mesh as far as the inputs show`);
       }
       const known = this.world.dumps.length > 0 && !pod;
       this.trace.add(

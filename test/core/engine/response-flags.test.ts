@@ -290,6 +290,34 @@ describe('response flags predicted from config', () => {
     assert.deepEqual([o.result, o.via, o.endpoint], ['delivered', 'passthrough', '93.184.216.34:8000']);
   });
 
+  it('a DNS cluster sends to a host name Envoy resolves: outside what the inputs show', () => {
+    const dns = cluster('outbound|443||api.example.com', 'STRICT_DNS', {
+      load_assignment: {
+        cluster_name: 'outbound|443||api.example.com',
+        endpoints: [
+          {
+            lb_endpoints: [
+              { endpoint: { address: { socket_address: { address: 'api.example.com', port_value: 443 } } } },
+            ],
+          },
+        ],
+      },
+    });
+    const src = dump({
+      pod: 'src',
+      ip: SRC_IP,
+      listeners: [
+        captureListener(),
+        listener('10.96.5.5_8000', '10.96.5.5', 8000, [{ filters: [tcp('outbound|443||api.example.com')] }], {
+          bind_to_port: false,
+        }),
+      ],
+      clusters: [dns],
+    });
+    const o = run([src], rawTcp, listening, '10.96.5.5');
+    assert.deepEqual([o.result, o.endpoint], ['delivered', 'api.example.com:443']);
+  });
+
   it('unknown: a destination pod whose dump is missing is named in missing', () => {
     const world: World = { dumps: [httpSource()], inventory: emptyInventory(), sockets: [] };
     const e = explain(world, {
