@@ -99,6 +99,32 @@ function stringMap(v: unknown): Record<string, string> {
   return out;
 }
 
+/** istio-iptables flags of an injected pod's istio-init container, and the annotations they come from. */
+const INIT_FLAGS: Record<string, string> = {
+  '-i': 'traffic.sidecar.istio.io/includeOutboundIPRanges',
+  '-x': 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
+  '-b': 'traffic.sidecar.istio.io/includeInboundPorts',
+  '-d': 'traffic.sidecar.istio.io/excludeInboundPorts',
+  '-o': 'traffic.sidecar.istio.io/excludeOutboundPorts',
+  '-q': 'traffic.sidecar.istio.io/includeOutboundPorts',
+  '-m': 'sidecar.istio.io/interceptionMode',
+};
+
+/**
+ * An injected pod carries its capture rules as istio-init arguments (`-i '*' -x "" -b 9080 -d 15090,15021`):
+ * the same settings as the traffic.sidecar.istio.io annotations, which win when both are present.
+ */
+function initArgsAsAnnotations(spec: JsonObject | undefined): Record<string, string> {
+  const init = objects(spec, 'initContainers').find((c) => str(c, 'name') === 'istio-init');
+  const args = arr(init, 'args').filter((a): a is string => typeof a === 'string');
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const key = INIT_FLAGS[args[i]!];
+    if (key && i + 1 < args.length) out[key] = args[++i]!.replace(/^["']|["']$/g, '');
+  }
+  return out;
+}
+
 /** A pod template's (or pod's) spec, for Deployments and StatefulSets too: annotations drive capture. */
 function podFrom(
   meta: JsonObject | undefined,
@@ -116,7 +142,7 @@ function podFrom(
       protocol: str(p, 'protocol') ?? 'TCP',
     })),
   }));
-  const annotations = stringMap(meta?.annotations);
+  const annotations = { ...initArgsAsAnnotations(spec), ...stringMap(meta?.annotations) };
   return {
     name: str(meta, 'name') ?? '',
     namespace: str(meta, 'namespace') ?? ns,

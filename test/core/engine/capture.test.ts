@@ -101,3 +101,57 @@ describe('inbound capture (ISTIO_INBOUND)', () => {
   for (const [name, s, port, modern, want] of cases)
     it(name, () => assert.equal(captureInbound(s, port, modern).captured, want));
 });
+
+describe('capture rules from an injected pod', async () => {
+  const { addObject, emptyInventory } = await import('../../../src/core/model/k8s.js');
+  it("reads istio-init's arguments; annotations win over them", () => {
+    const inv = emptyInventory();
+    addObject(
+      inv,
+      {
+        kind: 'Pod',
+        metadata: {
+          name: 'p',
+          namespace: 'n',
+          annotations: { 'traffic.sidecar.istio.io/excludeOutboundPorts': '5432' },
+        },
+        spec: {
+          initContainers: [
+            {
+              name: 'istio-init',
+              args: [
+                '-p',
+                '15001',
+                '-u',
+                '1337',
+                '-m',
+                'REDIRECT',
+                '-i',
+                '10.96.0.0/12',
+                '-x',
+                '',
+                '-b',
+                '9080',
+                '-d',
+                '15090,15021',
+                '-o',
+                '3306',
+              ],
+            },
+          ],
+          containers: [{ name: 'app' }, { name: 'istio-proxy' }],
+        },
+        status: { podIP: '10.0.0.1' },
+      },
+      undefined,
+    );
+    const a = inv.pods[0]!.annotations;
+    assert.equal(a['traffic.sidecar.istio.io/includeOutboundIPRanges'], '10.96.0.0/12');
+    assert.equal(a['traffic.sidecar.istio.io/includeInboundPorts'], '9080');
+    assert.equal(a['traffic.sidecar.istio.io/excludeOutboundPorts'], '5432', 'the annotation wins');
+    const s = { annotations: a, source: 'pod n/p', podIp: '10.0.0.1', declaredPorts: undefined };
+    assert.equal(captureOutbound(s, '10.0.0.9', 80, false).captured, false, 'outside -i ranges');
+    assert.equal(captureOutbound(s, '10.96.0.10', 80, false).captured, true);
+    assert.equal(captureInbound(s, 8080, true).captured, false, 'not in -b');
+  });
+});
