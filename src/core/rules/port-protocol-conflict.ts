@@ -1,0 +1,37 @@
+// MESH0003: one port number, different protocols, across Services selecting the same pods (IST0116 class).
+import { defineRule } from './define-rule.js';
+import { kindIs, servicePorts, servicesSelecting, workloadOf } from './workloads.js';
+import type { RuleResult } from './types.js';
+
+export default defineRule({
+  id: 'port-protocol-conflict',
+  code: 'MESH0003',
+  name: 'port-protocol-conflict',
+  severity: 'warning',
+  description: "Services selecting the same pods use one port number with different protocols; the sidecar builds one inbound listener per port, so one Service's protocol loses.",
+  fix: 'Give the port the same protocol (name or appProtocol) in every Service that selects these pods, or use different port numbers.',
+  docs: 'docs/rules/MESH0003.md',
+  inputs: ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'],
+  istioCodes: ['IST0116'],
+  check: ({ resources }) => {
+    const services = resources.filter(kindIs('Service'));
+    const out: RuleResult[] = [];
+    for (const r of resources) {
+      const w = workloadOf(r);
+      if (!w || !w.inMesh) continue;
+      const byPort = new Map<number, Map<string, string[]>>();
+      for (const svc of servicesSelecting(w, services))
+        for (const p of servicePorts(svc)) {
+          const protocols = byPort.get(p.port) ?? new Map<string, string[]>();
+          protocols.set(p.resolved.protocol, [...(protocols.get(p.resolved.protocol) ?? []), svc.name]);
+          byPort.set(p.port, protocols);
+        }
+      for (const [port, protocols] of byPort) {
+        if (protocols.size < 2) continue;
+        const list = [...protocols].map(([proto, svcs]) => `${proto} (${svcs.join(', ')})`).join(' vs ');
+        out.push({ resource: r, path: ['metadata', 'name'], message: `${r.kind} ${r.name} is selected by Services that give port ${port} different protocols: ${list}.` });
+      }
+    }
+    return out;
+  },
+});

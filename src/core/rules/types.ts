@@ -1,0 +1,84 @@
+// Lint's model: resources read from manifests (with the position of every field), rules declared with
+// defineRule, and findings (cli-contract.md "meshctl lint -o json").
+import type { Severity } from '../diagnostics/issue.js';
+import type { JsonObject } from '../model/normalize.js';
+
+export type { Severity };
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export type FieldPath = ReadonlyArray<string | number>;
+
+export interface LintResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly raw: JsonObject;
+  /** The file it came from (`-` for stdin), as given on the command line. */
+  readonly file: string;
+  /** Line and column of a field of this object; the object's own start when the field is absent. */
+  locate(path: FieldPath): Position;
+}
+
+export interface Finding {
+  readonly rule: string;
+  readonly name: string;
+  readonly severity: Severity;
+  readonly resource: string;
+  readonly field: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/** What a rule reports; lint turns it into a Finding with the position and the rule's metadata. */
+export interface RuleResult {
+  readonly resource: LintResource;
+  readonly path: FieldPath;
+  readonly message: string;
+  readonly severity?: Severity;
+  readonly fix?: string;
+}
+
+/** Evidence beyond manifests, from a snapshot or a cluster (rules that need it say so in `inputs`). */
+export interface LintEvidence {
+  /** Istio version of each pod's proxy, by `name.namespace`. */
+  readonly istioVersions: ReadonlyMap<string, string>;
+  /** Listening sockets of each pod, by `name.namespace`. */
+  readonly sockets: ReadonlyMap<string, ReadonlyArray<{ ip: string; port: number }>>;
+}
+
+export interface RuleContext {
+  readonly resources: readonly LintResource[];
+  readonly evidence: LintEvidence | undefined;
+}
+
+export interface Rule {
+  /** kebab-case, stable. */
+  readonly id: string;
+  /** MESH####, stable, never reused. */
+  readonly code: string;
+  readonly name: string;
+  readonly severity: Severity;
+  readonly description: string;
+  readonly fix: string;
+  /** Repository path of the rule's page. */
+  readonly docs: string;
+  /** Kinds (and evidence) the rule reads. */
+  readonly inputs: readonly string[];
+  /** istioctl analyze messages this rule covers, for galley.istio.io/analyze-suppress. */
+  readonly istioCodes: readonly string[];
+  readonly check: (ctx: RuleContext) => RuleResult[];
+}
+
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}

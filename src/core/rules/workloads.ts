@@ -1,0 +1,127 @@
+// What several rules need: Services, the workloads (pod templates) they select, resolved port protocols.
+import { obj, objects, str } from '../model/fields.js';
+import { isObject, type JsonObject } from '../model/normalize.js';
+import { resolvePortProtocol, type PortProtocol } from '../model/protocol.js';
+import type { FieldPath, LintResource } from './types.js';
+
+export interface ServicePortView {
+  readonly index: number;
+  readonly name: string | undefined;
+  readonly port: number;
+  readonly targetPort: number | string;
+  readonly protocol: string;
+  readonly appProtocol: string | undefined;
+  readonly resolved: PortProtocol;
+  readonly path: FieldPath;
+}
+
+export function servicePorts(svc: LintResource): ServicePortView[] {
+  return objects(obj(svc.raw, 'spec'), 'ports').map((p, index) => {
+    const port = typeof p.port === 'number' ? p.port : Number(p.port ?? 0);
+    const tp = p.targetPort;
+    const name = str(p, 'name');
+    const appProtocol = str(p, 'appProtocol');
+    const protocol = str(p, 'protocol') ?? 'TCP';
+    return {
+      index,
+      name,
+      port,
+      targetPort: typeof tp === 'number' ? tp : typeof tp === 'string' ? (/^\d+$/.test(tp) ? Number(tp) : tp) : port,
+      protocol,
+      appProtocol,
+      resolved: resolvePortProtocol({ port, name, protocol, appProtocol }),
+      path: ['spec', 'ports', index],
+    };
+  });
+}
+
+export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'Pod']);
+
+export interface Workload {
+  readonly resource: LintResource;
+  readonly labels: Record<string, string>;
+  /** False when its pods opt out of injection (sidecar.istio.io/inject: "false"). */
+  readonly inMesh: boolean;
+  readonly containers: Array<{ name: string; ports: Array<{ name: string | undefined; containerPort: number; protocol: string; path: FieldPath }>; path: FieldPath }>;
+  /** Path of the pod template (or the pod) inside the resource. */
+  readonly podPath: FieldPath;
+}
+
+function labelsOf(meta: JsonObject | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const l = meta?.labels;
+  if (isObject(l)) for (const [k, v] of Object.entries(l)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export function workloadOf(r: LintResource): Workload | undefined {
+  if (!WORKLOAD_KINDS.has(r.kind)) return undefined;
+  const podPath: FieldPath = r.kind === 'Pod' ? [] : ['spec', 'template'];
+  let pod: JsonObject | undefined = r.raw;
+  for (const p of podPath) pod = obj(pod, String(p));
+  const spec = obj(pod, 'spec');
+  const podMeta = obj(pod, 'metadata');
+  const inject = str(obj(podMeta, 'annotations'), 'sidecar.istio.io/inject') ?? str(obj(podMeta, 'labels'), 'sidecar.istio.io/inject');
+  return {
+    resource: r,
+    labels: labelsOf(podMeta),
+    inMesh: inject !== 'false',
+    podPath,
+    containers: objects(spec, 'containers').map((c, ci) => ({
+      name: str(c, 'name') ?? '',
+      path: [...podPath, 'spec', 'containers', ci],
+      ports: objects(c, 'ports').map((p, pi) => ({
+        name: str(p, 'name'),
+        containerPort: typeof p.containerPort === 'number' ? p.containerPort : Number(p.containerPort ?? 0),
+        protocol: str(p, 'protocol') ?? 'TCP',
+        path: [...podPath, 'spec', 'containers', ci, 'ports', pi],
+      })),
+    })),
+  };
+}
+
+export function selectorOf(svc: LintResource): Record<string, string> | undefined {
+  const sel = obj(obj(svc.raw, 'spec'), 'selector');
+  if (!sel) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sel)) if (typeof v === 'string') out[k] = v;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Services in the workload's namespace whose non-empty selector matches its pod labels. */
+export function servicesSelecting(w: Workload, services: readonly LintResource[]): LintResource[] {
+  return services.filter((s) => {
+    if (s.namespace !== w.resource.namespace) return false;
+    const sel = selectorOf(s);
+    return sel !== undefined && Object.entries(sel).every(([k, v]) => w.labels[k] === v);
+  });
+}
+
+/** Kubernetes' own namespaces, which istioctl analyze skips too. */
+const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
+
+export function isSystemNamespace(r: LintResource): boolean {
+  return SYSTEM_NAMESPACES.has(r.namespace);
+}
+
+/** Istio's control plane is skipped, as istioctl analyze does: by label (`istio` or `release: istio`). */
+export function isControlPlane(r: LintResource): boolean {
+  const labels = labelsOf(obj(r.raw, 'metadata'));
+  return 'istio' in labels || labels.release === 'istio';
+}
+
+export function kindIs(kind: string) {
+  return (r: LintResource) => r.kind === kind;
+}
+
+export function serviceType(svc: LintResource): string {
+  return str(obj(svc.raw, 'spec'), 'type') ?? 'ClusterIP';
+}
+
+export function isHeadless(svc: LintResource): boolean {
+  return str(obj(svc.raw, 'spec'), 'clusterIP') === 'None';
+}
+
+export function portLabel(p: ServicePortView): string {
+  return p.name ? `port ${p.port} (${p.name})` : `port ${p.port} (unnamed)`;
+}
