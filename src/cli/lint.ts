@@ -25,7 +25,9 @@ const OUTPUTS = ['text', 'json', 'sarif', 'junit', 'github'];
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -36,12 +38,19 @@ async function fromSnapshot(dir: string): Promise<{ resources: LintResource[]; e
   const snap = await readSnapshot(dir);
   const resources: LintResource[] = [];
   const k8s = join(dir, 'k8s');
-  const files = [...new Set([...snap.inventory.pods, ...snap.inventory.services].map((x) => x.location?.file).filter((f): f is string => !!f && f.startsWith(k8s)))];
+  const files = [
+    ...new Set(
+      [...snap.inventory.pods, ...snap.inventory.services]
+        .map((x) => x.location?.file)
+        .filter((f): f is string => !!f && f.startsWith(k8s)),
+    ),
+  ];
   for (const f of files.sort()) resources.push(...lintResourcesFromText(f, readFileSync(f, 'utf8')));
   const istioVersions = new Map<string, string>();
   for (const d of snap.dumps) {
     const id = d.identity();
-    if (id.pod && id.namespace && id.istioVersion) istioVersions.set(`${id.pod}.${id.namespace}`, id.istioVersion);
+    if (id.pod && id.namespace && id.istioVersion)
+      istioVersions.set(`${id.pod}.${id.namespace}`, id.istioVersion);
   }
   const sockets = new Map(snap.sockets.map((s) => [s.pod, s.sockets]));
   return { resources, evidence: { istioVersions, sockets } };
@@ -49,11 +58,21 @@ async function fromSnapshot(dir: string): Promise<{ resources: LintResource[]; e
 
 export async function runLint(paths: string[], o: LintCliOptions, io: CliIo): Promise<number> {
   if (!OUTPUTS.includes(o.output)) throw new InputError(`-o ${o.output} is not one of ${OUTPUTS.join(', ')}`);
-  if (!FAIL_ON.includes(o.failOn)) throw new InputError(`--fail-on ${o.failOn} is not one of ${FAIL_ON.join(', ')}`);
+  if (!FAIL_ON.includes(o.failOn))
+    throw new InputError(`--fail-on ${o.failOn} is not one of ${FAIL_ON.join(', ')}`);
   for (const code of o.ignore ?? [])
-    if (!RULES.some((r) => r.code === code || r.id === code)) throw new InputError(`--ignore ${code}: no such rule`, `rules: ${RULES.map((r) => r.code).join(', ')}`);
-  if (o.cluster) throw new InputError('lint --cluster needs live cluster access, which this version does not have yet', 'lint a snapshot (--snapshot DIR) or the manifests themselves');
-  if (paths.length === 0 && !o.snapshot) throw new InputError('nothing to lint: give files, directories or - for stdin', 'for example: helm template . | meshctl lint -');
+    if (!RULES.some((r) => r.code === code || r.id === code))
+      throw new InputError(`--ignore ${code}: no such rule`, `rules: ${RULES.map((r) => r.code).join(', ')}`);
+  if (o.cluster)
+    throw new InputError(
+      'lint --cluster needs live cluster access, which this version does not have yet',
+      'lint a snapshot (--snapshot DIR) or the manifests themselves',
+    );
+  if (paths.length === 0 && !o.snapshot)
+    throw new InputError(
+      'nothing to lint: give files, directories or - for stdin',
+      'for example: helm template . | meshctl lint -',
+    );
   let resources = await loadLintResources(paths, io.stdin);
   let evidence: LintEvidence | undefined;
   if (o.snapshot) {

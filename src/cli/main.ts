@@ -100,12 +100,26 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('lint')
     .description('Check Service port naming and protocol selection in manifests, for CI')
     .argument('[paths...]', 'files or directories (recursed) of YAML/JSON manifests; - reads stdin')
-    .option('--snapshot <dir>', 'also lint a snapshot, with its proxies\' Istio versions and sockets as evidence')
+    .option(
+      '--snapshot <dir>',
+      "also lint a snapshot, with its proxies' Istio versions and sockets as evidence",
+    )
     .option('--cluster', 'lint the live cluster (needs live access)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif', 'junit', 'github']).default('text'))
-    .addOption(new Option('--fail-on <level>', 'exit 1 on findings at or above this level').choices(['error', 'warning', 'info', 'none']).default('warning'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['text', 'json', 'sarif', 'junit', 'github'])
+        .default('text'),
+    )
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 on findings at or above this level')
+        .choices(['error', 'warning', 'info', 'none'])
+        .default('warning'),
+    )
     .option('--ignore <code>', 'skip a rule by code or id (repeatable)', collect)
-    .addHelpText('after', '\nExamples:\n  meshctl lint k8s/\n  helm template charts/app | meshctl lint - -o sarif > meshctl.sarif\n  meshctl lint deploy.yaml --fail-on error --ignore MESH0009')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  meshctl lint k8s/\n  helm template charts/app | meshctl lint - -o sarif > meshctl.sarif\n  meshctl lint deploy.yaml --fail-on error --ignore MESH0009',
+    )
     .action(async (paths: string[], o: LintCliOptions) => setExit(await runLint(paths, o, io)));
 
   const explain = program

@@ -28,8 +28,15 @@ export function renderLintText(findings: readonly Finding[], o: LintRenderOption
       lines.push(ch.underline(f.file === '-' ? 'stdin' : f.file));
       file = f.file;
     }
-    const sev = f.severity === 'error' ? ch.red('error  ') : f.severity === 'warning' ? ch.yellow('warning') : ch.blue('info   ');
-    lines.push(`  ${`${f.line}:${f.column}`.padEnd(7)} ${sev}  ${f.message}  ${ch.dim(`${f.resource} ${f.field}  ${f.rule} ${f.name}`)}`);
+    const sev =
+      f.severity === 'error'
+        ? ch.red('error  ')
+        : f.severity === 'warning'
+          ? ch.yellow('warning')
+          : ch.blue('info   ');
+    lines.push(
+      `  ${`${f.line}:${f.column}`.padEnd(7)} ${sev}  ${f.message}  ${ch.dim(`${f.resource} ${f.field}  ${f.rule} ${f.name}`)}`,
+    );
     lines.push(ch.dim(`          fix: ${f.fix}`));
   }
   const c = counts(findings);
@@ -44,7 +51,13 @@ export function renderLintText(findings: readonly Finding[], o: LintRenderOption
 }
 
 export function renderLintJson(findings: readonly Finding[]): string {
-  return JSON.stringify({ apiVersion: 'meshctl/v1', kind: 'LintReport', findings, summary: counts(findings) }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      { apiVersion: 'meshctl/v1', kind: 'LintReport', findings, summary: counts(findings) },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note' };
@@ -67,7 +80,10 @@ export function renderSarif(findings: readonly Finding[], o: LintRenderOptions):
               name: r.id,
               shortDescription: { text: r.description.split('; ')[0]!.replace(/\.?$/, '.') },
               fullDescription: { text: r.description },
-              help: { text: `Fix: ${r.fix}`, markdown: `**Fix:** ${r.fix}\n\nSee [${r.code}](${REPO}${r.docs}).` },
+              help: {
+                text: `Fix: ${r.fix}`,
+                markdown: `**Fix:** ${r.fix}\n\nSee [${r.code}](${REPO}${r.docs}).`,
+              },
               helpUri: `${REPO}${r.docs}`,
               defaultConfiguration: { level: SARIF_LEVEL[r.severity] },
               properties: { tags: ['istio', 'service-mesh', ...r.istioCodes] },
@@ -111,16 +127,33 @@ export function renderJunit(findings: readonly Finding[], o: LintRenderOptions):
   }
   const cases = [...byResource.values()];
   const failures = cases.filter((c) => c.findings.length > 0).length;
-  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="meshctl lint" tests="${cases.length}" failures="${failures}">`, `  <testsuite name="meshctl lint" tests="${cases.length}" failures="${failures}" errors="0" skipped="0">`];
+  const out = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="meshctl lint" tests="${cases.length}" failures="${failures}">`,
+    `  <testsuite name="meshctl lint" tests="${cases.length}" failures="${failures}" errors="0" skipped="0">`,
+  ];
   for (const c of cases) {
     const name = xml(c.resource);
     if (c.findings.length === 0) {
       out.push(`    <testcase classname="${xml(c.file)}" name="${name}"/>`);
       continue;
     }
-    const worst = c.findings.some((f) => f.severity === 'error') ? 'error' : c.findings.some((f) => f.severity === 'warning') ? 'warning' : 'info';
-    const text = c.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.rule} ${f.field}: ${f.message} Fix: ${f.fix}`).join('\n');
-    out.push(`    <testcase classname="${xml(c.file)}" name="${name}">`, `      <failure type="${worst}" message="${xml(c.findings.map((f) => f.rule).join(', '))}">${xml(text)}</failure>`, `    </testcase>`);
+    const worst = c.findings.some((f) => f.severity === 'error')
+      ? 'error'
+      : c.findings.some((f) => f.severity === 'warning')
+        ? 'warning'
+        : 'info';
+    const text = c.findings
+      .map(
+        (f) =>
+          `${f.file}:${f.line}:${f.column} ${f.severity} ${f.rule} ${f.field}: ${f.message} Fix: ${f.fix}`,
+      )
+      .join('\n');
+    out.push(
+      `    <testcase classname="${xml(c.file)}" name="${name}">`,
+      `      <failure type="${worst}" message="${xml(c.findings.map((f) => f.rule).join(', '))}">${xml(text)}</failure>`,
+      `    </testcase>`,
+    );
   }
   out.push('  </testsuite>', '</testsuites>');
   return out.join('\n') + '\n';
@@ -136,7 +169,12 @@ function ghProp(s: string): string {
 
 export function renderGithub(findings: readonly Finding[]): string {
   const level: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
-  return findings
-    .map((f) => `::${level[f.severity]} file=${ghProp(f.file)},line=${f.line},col=${f.column},title=${ghProp(`${f.rule} ${f.name}`)}::${ghData(`${f.message} (${f.resource} ${f.field}) Fix: ${f.fix}`)}`)
-    .join('\n') + (findings.length ? '\n' : '');
+  return (
+    findings
+      .map(
+        (f) =>
+          `::${level[f.severity]} file=${ghProp(f.file)},line=${f.line},col=${f.column},title=${ghProp(`${f.rule} ${f.name}`)}::${ghData(`${f.message} (${f.resource} ${f.field}) Fix: ${f.fix}`)}`,
+      )
+      .join('\n') + (findings.length ? '\n' : '')
+  );
 }

@@ -15,7 +15,9 @@ interface AnalyzerCase {
   files?: string[];
   expected: Array<{ code: string; resource: string }>;
 }
-const index = parse(readFileSync(real('istio/analyzer/analyzer-expectations.yaml'), 'utf8')) as { cases: AnalyzerCase[] };
+const index = parse(readFileSync(real('istio/analyzer/analyzer-expectations.yaml'), 'utf8')) as {
+  cases: AnalyzerCase[];
+};
 const COVERED = ['IST0118', 'IST0150', 'IST0116', 'IST0137'];
 const ruleFor = (ist: string) => RULES.find((r) => r.istioCodes.includes(ist))!;
 
@@ -33,7 +35,9 @@ describe('istioctl analyze parity', () => {
       const expected = c.expected.filter((e) => e.code === ist).map((e) => e.resource);
       it(`${c.test}: ${ist} (${ruleFor(ist).code})`, () => {
         total++;
-        const resources = files.flatMap((f) => lintResourcesFromText(f, readFileSync(real(`istio/analyzer/${f}`), 'utf8')));
+        const resources = files.flatMap((f) =>
+          lintResourcesFromText(f, readFileSync(real(`istio/analyzer/${f}`), 'utf8')),
+        );
         const rule = ruleFor(ist);
         const got = lint(resources, { rules: [rule] }).map((f) => f.resource);
         // istioctl reports one message per offending port (IST0118) or per workload: compare as multisets

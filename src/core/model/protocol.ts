@@ -39,7 +39,12 @@ const K8S_APP_PROTOCOLS: Record<string, IstioProtocol> = {
   'kubernetes.io/wss': 'HTTPS',
 };
 
-export const WELL_KNOWN_TCP_PORTS: Readonly<Record<number, string>> = { 25: 'SMTP', 53: 'DNS', 3306: 'MySQL', 27017: 'MongoDB' };
+export const WELL_KNOWN_TCP_PORTS: Readonly<Record<number, string>> = {
+  25: 'SMTP',
+  53: 'DNS',
+  3306: 'MySQL',
+  27017: 'MongoDB',
+};
 
 /** protocol.Parse: exact names, case-insensitive. */
 export function parseProtocolName(s: string): IstioProtocol {
@@ -54,7 +59,12 @@ export interface PortProtocol {
   readonly sniffed: boolean;
 }
 
-export function resolvePortProtocol(p: { port: number; name?: string | undefined; protocol?: string | undefined; appProtocol?: string | undefined }): PortProtocol {
+export function resolvePortProtocol(p: {
+  port: number;
+  name?: string | undefined;
+  protocol?: string | undefined;
+  appProtocol?: string | undefined;
+}): PortProtocol {
   if ((p.protocol ?? '').toUpperCase() === 'UDP') return { protocol: 'UDP', from: 'udp', sniffed: false };
   let name = p.name ?? '';
   let from: PortProtocol['from'] = name ? 'name' : 'none';
@@ -70,8 +80,13 @@ export function resolvePortProtocol(p: { port: number; name?: string | undefined
     const dash = name.indexOf('-');
     protocol = parseProtocolName(dash >= 0 ? name.slice(0, dash) : name);
   }
-  if (protocol === 'UnsupportedProtocol' && WELL_KNOWN_TCP_PORTS[p.port] !== undefined) return { protocol: 'TCP', from: 'well-known port', sniffed: false };
-  return { protocol, from: protocol === 'UnsupportedProtocol' ? 'none' : from, sniffed: protocol === 'UnsupportedProtocol' };
+  if (protocol === 'UnsupportedProtocol' && WELL_KNOWN_TCP_PORTS[p.port] !== undefined)
+    return { protocol: 'TCP', from: 'well-known port', sniffed: false };
+  return {
+    protocol,
+    from: protocol === 'UnsupportedProtocol' ? 'none' : from,
+    sniffed: protocol === 'UnsupportedProtocol',
+  };
 }
 
 /** Istio's IsHTTP: HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-Web. */
@@ -80,7 +95,12 @@ export function isHttpProtocol(p: IstioProtocol): boolean {
 }
 
 /** What `istioctl x describe` prints for a port: `auto-detect` for sniffed ports, `HBONE` for appProtocol hbone. */
-export function describeProtocol(p: { port: number; name?: string; protocol?: string; appProtocol?: string }): string {
+export function describeProtocol(p: {
+  port: number;
+  name?: string;
+  protocol?: string;
+  appProtocol?: string;
+}): string {
   if (p.appProtocol?.toLowerCase() === 'hbone') return 'HBONE';
   const r = resolvePortProtocol(p);
   return r.protocol === 'UnsupportedProtocol' ? 'auto-detect' : r.protocol;

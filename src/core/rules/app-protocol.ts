@@ -9,7 +9,8 @@ export default defineRule({
   code: 'MESH0002',
   name: 'app-protocol',
   severity: 'warning',
-  description: 'A Service port sets an appProtocol Istio does not recognise, or one that contradicts the protocol its name declares; Istio uses appProtocol.',
+  description:
+    'A Service port sets an appProtocol Istio does not recognise, or one that contradicts the protocol its name declares; Istio uses appProtocol.',
   fix: 'Use an appProtocol Istio knows (tcp, http, http2, grpc, grpc-web, https, tls, mongo, mysql, redis, kubernetes.io/h2c|ws|wss) that agrees with the port name.',
   docs: 'docs/rules/MESH0002.md',
   inputs: ['Service'],
@@ -22,7 +23,11 @@ export default defineRule({
         if (p.appProtocol === undefined || p.resolved.protocol === 'UDP') continue;
         const path = [...p.path, 'appProtocol'];
         if (p.resolved.sniffed) {
-          out.push({ resource: svc, path, message: `${portLabel(p)} has appProtocol ${JSON.stringify(p.appProtocol)}, which Istio does not recognise: it sniffs the protocol instead.` });
+          out.push({
+            resource: svc,
+            path,
+            message: `${portLabel(p)} has appProtocol ${JSON.stringify(p.appProtocol)}, which Istio does not recognise: it sniffs the protocol instead.`,
+          });
           continue;
         }
         if (!p.name) continue;

@@ -20,7 +20,8 @@ export default defineRule({
       if (serviceType(svc) !== 'ExternalName') continue;
       for (const p of servicePorts(svc)) {
         if (p.appProtocol !== undefined && !p.resolved.sniffed) continue;
-        if (!p.resolved.sniffed && p.name?.toLowerCase() !== 'tcp' && p.resolved.from !== 'well-known port') continue;
+        if (!p.resolved.sniffed && p.name?.toLowerCase() !== 'tcp' && p.resolved.from !== 'well-known port')
+          continue;
         out.push({
           resource: svc,
           path: p.name !== undefined ? [...p.path, 'name'] : p.path,

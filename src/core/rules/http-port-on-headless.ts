@@ -21,7 +21,11 @@ export default defineRule({
       if (!isHeadless(svc) || isControlPlane(svc)) continue;
       for (const p of servicePorts(svc))
         if (isHttpProtocol(p.resolved.protocol))
-          out.push({ resource: svc, path: [...p.path, p.appProtocol !== undefined ? 'appProtocol' : 'name'], message: `${portLabel(p)} of headless Service ${svc.name} is ${p.resolved.protocol}; peers that dial pod IPs get no virtual host.` });
+          out.push({
+            resource: svc,
+            path: [...p.path, p.appProtocol !== undefined ? 'appProtocol' : 'name'],
+            message: `${portLabel(p)} of headless Service ${svc.name} is ${p.resolved.protocol}; peers that dial pod IPs get no virtual host.`,
+          });
     }
     return out;
   },

@@ -8,7 +8,8 @@ export default defineRule({
   code: 'MESH0005',
   name: 'named-target-port',
   severity: 'warning',
-  description: 'A Service port targets a named container port that no container of the pods it selects declares, so the Service has no endpoints on that port.',
+  description:
+    'A Service port targets a named container port that no container of the pods it selects declares, so the Service has no endpoints on that port.',
   fix: 'Declare the named port on the container (ports[].name), or target the container port by number.',
   docs: 'docs/rules/MESH0005.md',
   inputs: ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'],
@@ -19,11 +20,16 @@ export default defineRule({
     for (const svc of resources.filter(kindIs('Service'))) {
       const sel = selectorOf(svc);
       if (!sel) continue;
-      const selected = workloads.filter((w) => w.resource.namespace === svc.namespace && Object.entries(sel).every(([k, v]) => w.labels[k] === v));
+      const selected = workloads.filter(
+        (w) =>
+          w.resource.namespace === svc.namespace && Object.entries(sel).every(([k, v]) => w.labels[k] === v),
+      );
       if (selected.length === 0) continue; // the pods are not among the inputs: nothing to check against
       for (const p of servicePorts(svc)) {
         if (typeof p.targetPort !== 'string') continue;
-        const declared = selected.some((w) => w.containers.some((c) => c.ports.some((cp) => cp.name === p.targetPort)));
+        const declared = selected.some((w) =>
+          w.containers.some((c) => c.ports.some((cp) => cp.name === p.targetPort)),
+        );
         if (!declared)
           out.push({
             resource: svc,

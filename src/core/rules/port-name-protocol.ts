@@ -1,6 +1,13 @@
 // MESH0001: a Service port whose protocol Istio cannot tell from its name (and no appProtocol) is sniffed.
 import { defineRule } from './define-rule.js';
-import { isControlPlane, isSystemNamespace, kindIs, portLabel, servicePorts, serviceType } from './workloads.js';
+import {
+  isControlPlane,
+  isSystemNamespace,
+  kindIs,
+  portLabel,
+  servicePorts,
+  serviceType,
+} from './workloads.js';
 import type { RuleResult } from './types.js';
 
 /**

@@ -8,7 +8,8 @@ export default defineRule({
   code: 'MESH0003',
   name: 'port-protocol-conflict',
   severity: 'warning',
-  description: "Services selecting the same pods use one port number with different protocols; the sidecar builds one inbound listener per port, so one Service's protocol loses.",
+  description:
+    "Services selecting the same pods use one port number with different protocols; the sidecar builds one inbound listener per port, so one Service's protocol loses.",
   fix: 'Give the port the same protocol (name or appProtocol) in every Service that selects these pods, or use different port numbers.',
   docs: 'docs/rules/MESH0003.md',
   inputs: ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'],
@@ -29,7 +30,11 @@ export default defineRule({
       for (const [port, protocols] of byPort) {
         if (protocols.size < 2) continue;
         const list = [...protocols].map(([proto, svcs]) => `${proto} (${svcs.join(', ')})`).join(' vs ');
-        out.push({ resource: r, path: ['metadata', 'name'], message: `${r.kind} ${r.name} is selected by Services that give port ${port} different protocols: ${list}.` });
+        out.push({
+          resource: r,
+          path: ['metadata', 'name'],
+          message: `${r.kind} ${r.name} is selected by Services that give port ${port} different protocols: ${list}.`,
+        });
       }
     }
     return out;

@@ -13,7 +13,7 @@ export default defineRule({
   name: 'stateful-peer-bind-address',
   severity: 'error',
   description:
-    "A pod behind a headless Service listens only on an address its sidecar does not forward to: Istio < 1.10 forwards inbound traffic to 127.0.0.1, so an app bound to the pod IP refuses it; Istio >= 1.10 forwards to the pod IP, so an app bound to localhost refuses it.",
+    'A pod behind a headless Service listens only on an address its sidecar does not forward to: Istio < 1.10 forwards inbound traffic to 127.0.0.1, so an app bound to the pod IP refuses it; Istio >= 1.10 forwards to the pod IP, so an app bound to localhost refuses it.',
   fix: 'Make the app listen on 0.0.0.0 (ZooKeeper: quorumListenOnAllIPs=true), or exclude the port from inbound capture (traffic.sidecar.istio.io/excludeInboundPorts), or move to an Istio version whose forwarding matches the bind address.',
   docs: 'docs/rules/MESH0010.md',
   inputs: ['Service', 'Pod', 'snapshot: proxy versions and listening sockets'],
@@ -27,7 +27,8 @@ export default defineRule({
       if (!isHeadless(svc) || !sel) continue;
       for (const pod of pods) {
         const labels = (obj(obj(pod.raw, 'metadata'), 'labels') ?? {}) as Record<string, unknown>;
-        if (pod.namespace !== svc.namespace || !Object.entries(sel).every(([k, v]) => labels[k] === v)) continue;
+        if (pod.namespace !== svc.namespace || !Object.entries(sel).every(([k, v]) => labels[k] === v))
+          continue;
         const key = `${pod.name}.${pod.namespace}`;
         const version = parseVersion(evidence.istioVersions.get(key));
         const sockets = evidence.sockets.get(key);

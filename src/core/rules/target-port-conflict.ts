@@ -8,7 +8,8 @@ export default defineRule({
   code: 'MESH0004',
   name: 'target-port-conflict',
   severity: 'warning',
-  description: 'Services selecting the same pods send different service ports to one targetPort; Istio requires them to use the same port, and the inbound listener takes the settings of only one.',
+  description:
+    'Services selecting the same pods send different service ports to one targetPort; Istio requires them to use the same port, and the inbound listener takes the settings of only one.',
   fix: 'Use one service port number for a given targetPort in every Service that selects these pods.',
   docs: 'docs/rules/MESH0004.md',
   inputs: ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'],

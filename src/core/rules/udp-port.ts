@@ -8,7 +8,8 @@ export default defineRule({
   code: 'MESH0009',
   name: 'udp-port',
   severity: 'info',
-  description: 'A Service port is UDP; the sidecar proxies only TCP (and DNS when DNS proxying is on), so mTLS, routing and telemetry do not apply to it.',
+  description:
+    'A Service port is UDP; the sidecar proxies only TCP (and DNS when DNS proxying is on), so mTLS, routing and telemetry do not apply to it.',
   fix: 'Nothing to change if plain UDP is intended; protect it by other means (NetworkPolicy).',
   docs: 'docs/rules/MESH0009.md',
   inputs: ['Service'],
@@ -18,7 +19,12 @@ export default defineRule({
     for (const svc of resources.filter(kindIs('Service'))) {
       if (isControlPlane(svc)) continue;
       for (const p of servicePorts(svc))
-        if (p.resolved.protocol === 'UDP') out.push({ resource: svc, path: [...p.path, 'protocol'], message: `${portLabel(p)} is UDP: it bypasses the sidecar.` });
+        if (p.resolved.protocol === 'UDP')
+          out.push({
+            resource: svc,
+            path: [...p.path, 'protocol'],
+            message: `${portLabel(p)} is UDP: it bypasses the sidecar.`,
+          });
     }
     return out;
   },

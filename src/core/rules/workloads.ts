@@ -26,7 +26,8 @@ export function servicePorts(svc: LintResource): ServicePortView[] {
       index,
       name,
       port,
-      targetPort: typeof tp === 'number' ? tp : typeof tp === 'string' ? (/^\d+$/.test(tp) ? Number(tp) : tp) : port,
+      targetPort:
+        typeof tp === 'number' ? tp : typeof tp === 'string' ? (/^\d+$/.test(tp) ? Number(tp) : tp) : port,
       protocol,
       appProtocol,
       resolved: resolvePortProtocol({ port, name, protocol, appProtocol }),
@@ -35,14 +36,26 @@ export function servicePorts(svc: LintResource): ServicePortView[] {
   });
 }
 
-export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'Pod']);
+export const WORKLOAD_KINDS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'Pod',
+]);
 
 export interface Workload {
   readonly resource: LintResource;
   readonly labels: Record<string, string>;
   /** False when its pods opt out of injection (sidecar.istio.io/inject: "false"). */
   readonly inMesh: boolean;
-  readonly containers: Array<{ name: string; ports: Array<{ name: string | undefined; containerPort: number; protocol: string; path: FieldPath }>; path: FieldPath }>;
+  readonly containers: Array<{
+    name: string;
+    ports: Array<{ name: string | undefined; containerPort: number; protocol: string; path: FieldPath }>;
+    path: FieldPath;
+  }>;
   /** Path of the pod template (or the pod) inside the resource. */
   readonly podPath: FieldPath;
 }
@@ -61,7 +74,9 @@ export function workloadOf(r: LintResource): Workload | undefined {
   for (const p of podPath) pod = obj(pod, String(p));
   const spec = obj(pod, 'spec');
   const podMeta = obj(pod, 'metadata');
-  const inject = str(obj(podMeta, 'annotations'), 'sidecar.istio.io/inject') ?? str(obj(podMeta, 'labels'), 'sidecar.istio.io/inject');
+  const inject =
+    str(obj(podMeta, 'annotations'), 'sidecar.istio.io/inject') ??
+    str(obj(podMeta, 'labels'), 'sidecar.istio.io/inject');
   return {
     resource: r,
     labels: labelsOf(podMeta),

@@ -18,7 +18,14 @@ function positionOf(doc: Document, lines: LineCounter, path: FieldPath): Positio
   return undefined;
 }
 
-function resource(file: string, doc: Document, lines: LineCounter, raw: JsonObject, prefix: FieldPath, listKind?: string): LintResource {
+function resource(
+  file: string,
+  doc: Document,
+  lines: LineCounter,
+  raw: JsonObject,
+  prefix: FieldPath,
+  listKind?: string,
+): LintResource {
   const meta = isObject(raw.metadata) ? raw.metadata : {};
   const kind = typeof raw.kind === 'string' ? raw.kind : (listKind ?? '');
   return {
@@ -50,7 +57,9 @@ export function lintResourcesFromText(file: string, text: string): LintResource[
     if (value === null || value === undefined) continue;
     const start = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : 1;
     if (!isObject(value) || typeof value.kind !== 'string')
-      throw new InputError(`${file}: line ${start}: expected a Kubernetes object with "kind" (got ${Array.isArray(value) ? 'a list' : typeof value})`);
+      throw new InputError(
+        `${file}: line ${start}: expected a Kubernetes object with "kind" (got ${Array.isArray(value) ? 'a list' : typeof value})`,
+      );
     if (value.kind.endsWith('List') && Array.isArray(value.items)) {
       // built-in list items carry no kind/apiVersion: take them from the list
       const itemKind = value.kind === 'List' ? undefined : value.kind.slice(0, -4);
@@ -81,7 +90,10 @@ async function filesUnder(path: string): Promise<string[]> {
   return out;
 }
 
-export async function loadLintResources(paths: string[], stdin: () => Promise<Buffer>): Promise<LintResource[]> {
+export async function loadLintResources(
+  paths: string[],
+  stdin: () => Promise<Buffer>,
+): Promise<LintResource[]> {
   const out: LintResource[] = [];
   for (const p of paths) {
     if (p === '-') {
