@@ -1,28 +1,11 @@
 // Lint's model: resources read from manifests (with the position of every field), rules declared with
 // defineRule, and findings (cli-contract.md "meshctl lint -o json").
 import type { Severity } from '../diagnostics/issue.js';
-import type { JsonObject } from '../model/normalize.js';
 
 export type { Severity };
 
-export interface Position {
-  readonly line: number;
-  readonly column: number;
-}
-
-export type FieldPath = ReadonlyArray<string | number>;
-
-export interface LintResource {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace: string;
-  readonly raw: JsonObject;
-  /** The file it came from (`-` for stdin), as given on the command line. */
-  readonly file: string;
-  /** Line and column of a field of this object; the object's own start when the field is absent. */
-  locate(path: FieldPath): Position;
-}
+export type { FieldPath, LintResource, Position } from '../model/manifest.js';
+import type { FieldPath, LintResource } from '../model/manifest.js';
 
 export interface Finding {
   readonly rule: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { InputError } from '../../core/diagnostics/errors.js';
 import { isObject, type JsonObject } from '../../core/model/normalize.js';
-import type { FieldPath, LintResource, Position } from '../../core/rules/types.js';
+import type { FieldPath, LintResource, Position } from '../../core/model/manifest.js';
 
 function positionOf(doc: Document, lines: LineCounter, path: FieldPath): Position | undefined {
   for (let n = path.length; n >= 0; n--) {
