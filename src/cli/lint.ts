@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/diagnostics/errors.js';
 import type { Severity } from '../core/diagnostics/issue.js';
+import { resourceLabel } from '../core/model/manifest.js';
 import { RULES } from '../core/rules/index.js';
 import { failsAt, lint } from '../core/rules/lint.js';
 import type { LintEvidence, LintResource } from '../core/rules/types.js';
@@ -85,7 +86,7 @@ export async function runLint(paths: string[], o: LintCliOptions, io: CliIo): Pr
     color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
     rules: RULES,
     version: version(),
-    resources: resources.map((r) => ({ file: r.file, resource: `${r.kind} ${r.namespace}/${r.name}` })),
+    resources: resources.map((r) => ({ file: r.file, resource: resourceLabel(r) })),
   };
   const text =
     o.output === 'json'

@@ -20,3 +20,24 @@ export interface LintResource {
   /** Line and column of a field of this object; the object's own start when the field is absent. */
   locate(path: FieldPath): Position;
 }
+
+/** Kinds without a namespace. */
+export const CLUSTER_SCOPED_KINDS = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'Node',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'APIService',
+  'IngressClass',
+]);
+
+/** `Service default/reviews`, `ClusterRole loki`: how findings and reports name a resource. */
+export function resourceLabel(r: Pick<LintResource, 'kind' | 'namespace' | 'name'>): string {
+  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
+}

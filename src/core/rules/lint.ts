@@ -1,6 +1,7 @@
 // Runs the rules over resources, applies suppressions, and returns sorted findings.
 import type { Severity } from '../diagnostics/issue.js';
 import { obj, str } from '../model/fields.js';
+import { resourceLabel } from '../model/manifest.js';
 import { RULES } from './index.js';
 import { formatPath, type Finding, type LintEvidence, type LintResource, type Rule } from './types.js';
 
@@ -33,7 +34,7 @@ export function lint(resources: readonly LintResource[], options: LintOptions = 
         rule: rule.code,
         name: rule.id,
         severity: res.severity ?? rule.severity,
-        resource: `${res.resource.kind} ${res.resource.namespace}/${res.resource.name}`,
+        resource: resourceLabel(res.resource),
         field: formatPath(res.path),
         file: res.resource.file,
         line: at.line,

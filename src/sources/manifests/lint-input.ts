@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { InputError } from '../../core/diagnostics/errors.js';
 import { isObject, type JsonObject } from '../../core/model/normalize.js';
-import type { FieldPath, LintResource, Position } from '../../core/model/manifest.js';
+import {
+  CLUSTER_SCOPED_KINDS,
+  type FieldPath,
+  type LintResource,
+  type Position,
+} from '../../core/model/manifest.js';
 
 function positionOf(doc: Document, lines: LineCounter, path: FieldPath): Position | undefined {
   for (let n = path.length; n >= 0; n--) {
@@ -32,7 +37,8 @@ function resource(
     apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
     kind,
     name: typeof meta.name === 'string' ? meta.name : '',
-    namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default',
+    namespace:
+      typeof meta.namespace === 'string' ? meta.namespace : CLUSTER_SCOPED_KINDS.has(kind) ? '' : 'default',
     raw,
     file,
     locate: (path) => positionOf(doc, lines, [...prefix, ...path]) ?? { line: 1, column: 1 },

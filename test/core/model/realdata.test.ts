@@ -23,7 +23,13 @@ const DUMPS = walk(REAL)
       p,
     ),
   )
-  .filter((p) => !p.includes('/ecds/output') && !p.includes('expectations') && !p.startsWith('k8s/') && !p.includes('/analyzer/'));
+  .filter(
+    (p) =>
+      !p.includes('/ecds/output') &&
+      !p.includes('expectations') &&
+      !p.startsWith('k8s/') &&
+      !p.includes('/analyzer/'),
+  );
 
 describe('real dumps parse', () => {
   it('finds the dumps of realdata (NOTES.md lists 46 dump-shaped files)', () => {
