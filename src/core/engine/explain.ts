@@ -33,6 +33,7 @@ import {
 import type { Call, Explanation, Hint, Outcome, Protocol, Stage, Step, StepResult, Via } from './types.js';
 import { endpointLabel, endpointsOf, upstreamSecurity, type UpstreamSecurity } from './upstream.js';
 import { isIp } from './resolve.js';
+import { isHttpProtocol, resolvePortProtocol } from '../model/protocol.js';
 
 export interface Traffic {
   readonly protocol: Protocol;
@@ -572,10 +573,19 @@ class Simulation {
         if (d.kind === 'no-virtual-host')
           asHttp = ` Even an HTTP request would fail: route configuration ${rcName} has no virtual host for Host "${req.host}" (404 NR).`;
       }
+      // Which Service port made it HTTP, by the same protocol rules lint uses (model/protocol.ts).
+      const why = this.world.inventory.services
+        .flatMap((svc) =>
+          svc.ports.filter((p) => p.port === dst.port).map((p) => ({ svc, p, r: resolvePortProtocol(p) })),
+        )
+        .find((x) => isHttpProtocol(x.r.protocol));
+      const because = why
+        ? ` Service ${why.svc.namespace}/${why.svc.name} declares port ${dst.port} ${why.r.from === 'appProtocol' ? `with appProtocol ${why.p.appProtocol}` : `as "${why.p.name}"`}, which Istio reads as ${why.r.protocol}.`
+        : '';
       this.trace.hint(
         'non-http-into-http-port',
-        `Port ${dst.port} is served as HTTP by ${listenerName(l)}, but the client speaks ${traffic.protocol === 'tcp' ? 'a non-HTTP protocol' : traffic.protocol}: Envoy's HTTP codec rejects the first bytes (400, connection closed).${asHttp}`,
-        `Name the Service port tcp-<name> (or set appProtocol: tcp) so Istio proxies it as TCP.`,
+        `Port ${dst.port} is served as HTTP by ${listenerName(l)}, but the client speaks ${traffic.protocol === 'tcp' ? 'a non-HTTP protocol' : traffic.protocol}: Envoy's HTTP codec rejects the first bytes (400, connection closed).${because}${asHttp}`,
+        `Name the Service port tcp-${why?.p.name?.replace(/^[a-z0-9]+-?/i, '') || '<name>'} (or set appProtocol: tcp) so Istio proxies it as TCP.`,
       );
       return fail(
         'networkFilter',
