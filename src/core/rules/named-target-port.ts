@@ -1,7 +1,7 @@
 // MESH0005: a named targetPort that no container of the selected pods declares.
 import { defineRule } from './define-rule.js';
-import { kindIs, servicePorts, selectorOf, workloadOf } from './workloads.js';
-import type { RuleResult } from './types.js';
+import { kindIs, serviceIndex, servicePorts, selectorOf, workloadOf, type Workload } from './workloads.js';
+import type { LintResource, RuleResult } from './types.js';
 
 export default defineRule({
   id: 'named-target-port',
@@ -15,15 +15,19 @@ export default defineRule({
   inputs: ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'],
   istioCodes: [],
   check: ({ resources }) => {
-    const workloads = resources.map(workloadOf).filter((w) => w !== undefined);
+    // which workloads each Service selects, through the Service index (one pass over the workloads)
+    const index = serviceIndex(resources);
+    const selectedBy = new Map<LintResource, Workload[]>();
+    for (const r of resources) {
+      const w = workloadOf(r);
+      if (!w) continue;
+      for (const svc of index.selecting(w.resource.namespace, w.labels))
+        selectedBy.set(svc, [...(selectedBy.get(svc) ?? []), w]);
+    }
     const out: RuleResult[] = [];
     for (const svc of resources.filter(kindIs('Service'))) {
-      const sel = selectorOf(svc);
-      if (!sel) continue;
-      const selected = workloads.filter(
-        (w) =>
-          w.resource.namespace === svc.namespace && Object.entries(sel).every(([k, v]) => w.labels[k] === v),
-      );
+      if (!selectorOf(svc)) continue;
+      const selected = selectedBy.get(svc) ?? [];
       if (selected.length === 0) continue; // the pods are not among the inputs: nothing to check against
       for (const p of servicePorts(svc)) {
         if (typeof p.targetPort !== 'string') continue;

@@ -1,6 +1,6 @@
 // MESH0003: one port number, different protocols, across Services selecting the same pods (IST0116 class).
 import { defineRule } from './define-rule.js';
-import { kindIs, servicePorts, servicesSelecting, workloadOf } from './workloads.js';
+import { servicePorts, servicesSelecting, workloadOf } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -15,13 +15,12 @@ export default defineRule({
   inputs: ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'],
   istioCodes: ['IST0116'],
   check: ({ resources }) => {
-    const services = resources.filter(kindIs('Service'));
     const out: RuleResult[] = [];
     for (const r of resources) {
       const w = workloadOf(r);
       if (!w || !w.inMesh) continue;
       const byPort = new Map<number, Map<string, string[]>>();
-      for (const svc of servicesSelecting(w, services))
+      for (const svc of servicesSelecting(w, resources))
         for (const p of servicePorts(svc)) {
           const protocols = byPort.get(p.port) ?? new Map<string, string[]>();
           protocols.set(p.resolved.protocol, [...(protocols.get(p.resolved.protocol) ?? []), svc.name]);

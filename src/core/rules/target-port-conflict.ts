@@ -1,6 +1,6 @@
 // MESH0004: two Service ports target one container port through different service ports (IST0137 class).
 import { defineRule } from './define-rule.js';
-import { kindIs, servicePorts, servicesSelecting, workloadOf } from './workloads.js';
+import { servicePorts, servicesSelecting, workloadOf } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -15,13 +15,12 @@ export default defineRule({
   inputs: ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'],
   istioCodes: ['IST0137'],
   check: ({ resources }) => {
-    const services = resources.filter(kindIs('Service'));
     const out: RuleResult[] = [];
     for (const r of resources) {
       const w = workloadOf(r);
       if (!w || !w.inMesh) continue;
       const byTarget = new Map<string, Map<number, string[]>>();
-      for (const svc of servicesSelecting(w, services))
+      for (const svc of servicesSelecting(w, resources))
         for (const p of servicePorts(svc)) {
           const key = String(p.targetPort);
           const ports = byTarget.get(key) ?? new Map<number, string[]>();

@@ -103,13 +103,55 @@ export function selectorOf(svc: LintResource): Record<string, string> | undefine
   return Object.keys(out).length ? out : undefined;
 }
 
+/**
+ * Services indexed by namespace and selector label, built once per lint run: matching every workload against
+ * every Service is quadratic and dominated lint time at 10,000 Services.
+ */
+export class ServiceIndex {
+  private readonly byLabel = new Map<string, LintResource[]>();
+  private readonly selectors = new Map<LintResource, Record<string, string>>();
+  constructor(services: readonly LintResource[]) {
+    for (const svc of services) {
+      const sel = selectorOf(svc);
+      if (!sel) continue;
+      this.selectors.set(svc, sel);
+      for (const [k, v] of Object.entries(sel)) {
+        const key = `${svc.namespace}\u0000${k}\u0000${v}`;
+        const list = this.byLabel.get(key);
+        if (list) list.push(svc);
+        else this.byLabel.set(key, [svc]);
+      }
+    }
+  }
+
+  /** Services in the namespace whose non-empty selector matches these pod labels. */
+  selecting(namespace: string, labels: Record<string, string>): LintResource[] {
+    const seen = new Set<LintResource>();
+    for (const [k, v] of Object.entries(labels))
+      for (const svc of this.byLabel.get(`${namespace}\u0000${k}\u0000${v}`) ?? []) {
+        if (seen.has(svc)) continue;
+        const sel = this.selectors.get(svc)!;
+        if (Object.entries(sel).every(([sk, sv]) => labels[sk] === sv)) seen.add(svc);
+      }
+    return [...seen];
+  }
+}
+
+const indexes = new WeakMap<readonly LintResource[], ServiceIndex>();
+
+/** The ServiceIndex of a lint run's resources, built on first use. */
+export function serviceIndex(resources: readonly LintResource[]): ServiceIndex {
+  let index = indexes.get(resources);
+  if (!index) {
+    index = new ServiceIndex(resources.filter((r) => r.kind === 'Service'));
+    indexes.set(resources, index);
+  }
+  return index;
+}
+
 /** Services in the workload's namespace whose non-empty selector matches its pod labels. */
-export function servicesSelecting(w: Workload, services: readonly LintResource[]): LintResource[] {
-  return services.filter((s) => {
-    if (s.namespace !== w.resource.namespace) return false;
-    const sel = selectorOf(s);
-    return sel !== undefined && Object.entries(sel).every(([k, v]) => w.labels[k] === v);
-  });
+export function servicesSelecting(w: Workload, resources: readonly LintResource[]): LintResource[] {
+  return serviceIndex(resources).selecting(w.resource.namespace, w.labels);
 }
 
 /** Kubernetes' own namespaces, which istioctl analyze skips too. */
