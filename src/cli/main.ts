@@ -17,23 +17,20 @@ import type { Query, World } from '../core/engine/explain.js';
 import { loadManifests } from '../sources/manifests/read-manifests.js';
 import { loadSockets } from '../sources/sockets/read-sockets.js';
 import { readSnapshot } from '../sources/snapshot/read-snapshot.js';
+import { liveDumpOf, liveExplain, type GlobalOptions } from './live.js';
 import { runLint, type LintCliOptions } from './lint.js';
 import type { CliIo } from './io.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-interface GlobalOptions {
-  readonly debug?: boolean;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly namespace?: string;
-}
+/** No offline input was given: read the cluster. */
+class LiveNeeded extends Error {}
 
-function liveNotAvailable(): never {
-  throw new InputError(
-    'reading a live cluster is not available in this version; no --dump was given',
-    'save a dump with: kubectl exec POD -c istio-proxy -- pilot-agent request GET config_dump > dump.json, then pass --dump dump.json',
-  );
+/** `http://reviews.bookinfo:9080/` names namespace bookinfo: read its Services too. */
+function urlNamespaces(url: string): string[] {
+  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(url)?.[1] ?? '';
+  const parts = host.split('.');
+  return parts.length >= 2 && !/^\d+$/.test(parts[1]!) ? [parts[1]!] : [];
 }
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -89,7 +86,11 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         const type = resourceType(typeArg);
         if (opts.snapshot && opts.dump?.length)
           throw new InputError('give either --snapshot or --dump, not both');
-        if (!opts.snapshot && !opts.dump?.length) liveNotAvailable();
+        if (!opts.snapshot && !opts.dump?.length) {
+          const dump = await liveDumpOf(program.opts<GlobalOptions>(), pod, type === 'endpoints');
+          setExit(runGet(type, [dump], undefined, opts, io));
+          return;
+        }
         const dumps = opts.snapshot
           ? (await readSnapshot(opts.snapshot)).dumps
           : await loadDumps(opts.dump ?? [], io.stdin);
@@ -174,17 +175,38 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         sockets: [...extraSockets, ...snap.sockets],
       };
     }
-    if (!o.dump?.length) liveNotAvailable();
+    if (!o.dump?.length) throw new LiveNeeded();
     return { dumps: await loadDumps(o.dump, io.stdin), inventory: extraInventory, sockets: extraSockets };
   };
-  const go = async (o: Raw, build: (w: World) => Query) => setExit(runExplain(await world(o), build, o, io));
+  const go = async (
+    o: Raw,
+    build: (w: World) => Query,
+    live: { source: string; destination?: string; namespaces?: string[] },
+  ) => {
+    let w: World;
+    try {
+      w = await world(o);
+    } catch (e) {
+      if (!(e instanceof LiveNeeded)) throw e;
+      w = await liveExplain(
+        program.opts<GlobalOptions>(),
+        live,
+        live.namespaces ?? [],
+        build,
+        await loadSockets(o.sockets ?? []),
+      );
+    }
+    setExit(runExplain(w, build, o, io));
+  };
   inputs(
     explain.command('pod-to-pod').description('A connection from one pod to another pod (by name or IP)'),
   )
     .argument('<src>', 'source pod: name, pod.namespace, namespace/pod or IP')
     .argument('<dst>', 'destination pod: name, pod.namespace, namespace/pod or IP')
     .option('--port <port>', 'destination port')
-    .action((src: string, dst: string, o: Raw) => go(o, (w) => podToPodQuery(w, src, dst, o)));
+    .action((src: string, dst: string, o: Raw) =>
+      go(o, (w) => podToPodQuery(w, src, dst, o), { source: src, destination: dst }),
+    );
   inputs(
     explain
       .command('request')
@@ -193,16 +215,18 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .argument('<src>', 'source pod')
     .argument('<url>', 'http://reviews:9080/path, tcp://10.0.0.5:3306, ...')
     .option('--port <port>', 'port when the URL has none')
-    .action((src: string, url: string, o: Raw) => go(o, (w) => requestQuery(w, src, url, o)));
+    .action((src: string, url: string, o: Raw) =>
+      go(o, (w) => requestQuery(w, src, url, o), { source: src, namespaces: urlNamespaces(url) }),
+    );
   inputs(explain.command('gateway').description('Traffic arriving at a gateway pod on a port (no capture)'))
     .argument('<gateway>', 'gateway pod')
     .option('--port <port>', "the gateway pod's port (the Service's targetPort)")
-    .action((gw: string, o: Raw) => go(o, (w) => gatewayQuery(w, gw, o)));
+    .action((gw: string, o: Raw) => go(o, (w) => gatewayQuery(w, gw, o), { source: gw }));
   inputs(explain.command('inbound').description('Only the receiving side: a connection arriving at a pod'))
     .argument('<pod>', 'destination pod')
     .option('--port <port>', 'destination port')
     .option('--from <ip>', 'source IP of the connection')
-    .action((pod: string, o: Raw) => go(o, (w) => inboundQuery(w, pod, o)));
+    .action((pod: string, o: Raw) => go(o, (w) => inboundQuery(w, pod, o), { source: pod }));
   return program;
 }
 
@@ -223,7 +247,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       // --help and --version end through here with code 0; usage errors are bad input (exit 2).
       return e.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
     }
-    return reportError(e, io, debug || Boolean((program.opts() as GlobalOptions).debug));
+    return reportError(e, io, debug || Boolean((program.opts() as { debug?: boolean }).debug));
   }
 }
 

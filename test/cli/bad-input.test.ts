@@ -79,9 +79,10 @@ describe('bad input', () => {
         /^error: no dump belongs to pod reviews-v1; the dumps given are for: details-v1-9cb87c69-t2fdz\.default \(.*configdump\.json\)\nhint: name a pod by name, pod\.namespace, namespace\/pod or IP/,
     },
     {
-      name: 'no input at all',
+      name: 'no input: the live path needs a pod name',
       args: () => ['get', 'clusters'],
-      stderr: /^error: reading a live cluster is not available in this version; no --dump was given\n/,
+      stderr:
+        /^error: name the pod to read from the cluster\nhint: meshctl get clusters POD \(or give --dump FILE\)\n$/,
     },
     {
       name: 'an unknown resource type',

@@ -1,0 +1,200 @@
+// The live path end to end: the real binary against the local Kubernetes API server (HTTPS, bearer token,
+// WebSocket port-forward to a fake Envoy admin). Live answers must equal the offline ones on the same fixture.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { meshctlAsync } from '../helpers/cli.js';
+import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-api-server.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const SNAP = join(REPO_ROOT, 'fixtures/snapshots/story4-zookeeper-istio-1.9');
+let api: KubeApiServer;
+
+before(async () => {
+  const objects = parseAllDocuments(readFileSync(join(SNAP, 'k8s/objects.yaml'), 'utf8')).map(
+    (d) => d.toJS() as Record<string, unknown>,
+  );
+  const pods = objects
+    .filter((o) => o.kind === 'Pod')
+    .map((raw) => {
+      const meta = raw.metadata as { name: string; namespace: string };
+      const ready: Record<string, unknown> = {
+        ...(raw.status as object),
+        containerStatuses: [
+          { name: 'zookeeper', ready: true },
+          { name: 'istio-proxy', ready: true },
+        ],
+      };
+      const dump = join(SNAP, 'dumps', meta.namespace, `${meta.name}.json`);
+      const hasDump = meta.name !== 'my-release-zookeeper-2';
+      return {
+        namespace: meta.namespace,
+        name: meta.name,
+        raw: { ...raw, status: ready } as Record<string, unknown>,
+        ...(hasDump ? { dump } : {}),
+      };
+    });
+  pods.push({
+    namespace: 'default',
+    name: 'no-sidecar',
+    raw: <Record<string, unknown>>{
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'no-sidecar', namespace: 'default' },
+      spec: { containers: [{ name: 'app' }] },
+      status: { podIP: '10.96.1.1' },
+    },
+  });
+  api = await startKubeApiServer({ pods, services: objects.filter((o) => o.kind === 'Service') });
+});
+after(() => api.close());
+
+const live = (args: string[], kubeconfig = api.kubeconfig()) =>
+  meshctlAsync([...args, '--kubeconfig', kubeconfig]);
+
+describe('live cluster', () => {
+  it('get clusters: the same JSON as the offline run on the same dump', async () => {
+    const r = await live(['get', 'clusters', 'my-release-zookeeper-0', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const offline = await meshctlAsync([
+      'get',
+      'clusters',
+      '--dump',
+      join(SNAP, 'dumps/default/my-release-zookeeper-0.json'),
+      '-o',
+      'json',
+    ]);
+    assert.equal(r.stdout, offline.stdout);
+  });
+
+  it('names pods as pod.namespace, namespace/pod or IP, like the offline path', async () => {
+    for (const pod of ['my-release-zookeeper-0.default', 'default/my-release-zookeeper-0', '10.96.8.10']) {
+      const r = await live(['get', 'bootstrap', pod]);
+      assert.equal(r.code, 0, `${pod}: ${r.stderr}`);
+      assert.match(r.stdout, /Node ID: +sidecar~10\.96\.8\.10~my-release-zookeeper-0\.default~/);
+    }
+  });
+
+  it('explain pod-to-pod: the same outcome and steps as the snapshot (sockets given as evidence)', async () => {
+    const sockets = [
+      '--sockets',
+      `my-release-zookeeper-0=${join(SNAP, 'sockets/default/my-release-zookeeper-0.txt')}`,
+    ];
+    const r = await live([
+      'explain',
+      'pod-to-pod',
+      'my-release-zookeeper-1',
+      'my-release-zookeeper-0',
+      '--port',
+      '3888',
+      '-o',
+      'json',
+      ...sockets,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const offline = await meshctlAsync([
+      'explain',
+      'pod-to-pod',
+      'my-release-zookeeper-1',
+      'my-release-zookeeper-0',
+      '--port',
+      '3888',
+      '--snapshot',
+      SNAP,
+      '-o',
+      'json',
+    ]);
+    const a = JSON.parse(r.stdout) as {
+      outcome: unknown;
+      steps: Array<{ stage: string; result: string; name: string }>;
+    };
+    const b = JSON.parse(offline.stdout) as typeof a;
+    assert.deepEqual(a.outcome, b.outcome);
+    assert.deepEqual(
+      a.steps.map((s) => [s.stage, s.result, s.name]),
+      b.steps.map((s) => [s.stage, s.result, s.name]),
+    );
+  });
+
+  const errors: Array<[string, () => Promise<{ code: number; stdout: string; stderr: string }>, RegExp]> = [
+    [
+      '401: a token the server rejects',
+      () => live(['get', 'clusters', 'my-release-zookeeper-0'], api.kubeconfig({ token: 'wrong' })),
+      /^error: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context test \(401 Unauthorized\)\nhint: log in again/,
+    ],
+    [
+      'an unknown --context lists the known ones',
+      () => meshctlAsync(['get', 'clusters', 'x', '--kubeconfig', api.kubeconfig(), '--context', 'prod']),
+      /^error: --context prod is not in the kubeconfig\nhint: known contexts: test, other\n$/,
+    ],
+    [
+      'no kubeconfig at all',
+      () =>
+        meshctlAsync(['get', 'clusters', 'x'], {
+          KUBECONFIG: join(REPO_ROOT, 'no-such-kubeconfig'),
+          KUBERNETES_SERVICE_HOST: '',
+        }),
+      /^error: no cluster is configured: no kubeconfig at .*no-such-kubeconfig and not running inside a cluster/,
+    ],
+    [
+      'a pod that does not exist',
+      () => live(['get', 'clusters', 'nope']),
+      /^error: pod nope not found in namespace default \(context test\)/,
+    ],
+    [
+      'a pod without istio-proxy',
+      () => live(['get', 'clusters', 'no-sidecar']),
+      /^error: pod default\/no-sidecar has no istio-proxy container: it is not in the mesh/,
+    ],
+    [
+      'nothing listens on 15000',
+      () => live(['get', 'clusters', 'my-release-zookeeper-2']),
+      /^error: nothing listens on port 15000 in pod default\/my-release-zookeeper-2: error forwarding port 15000/,
+    ],
+    [
+      'API server unreachable',
+      () => live(['get', 'clusters', 'x'], api.kubeconfig({ server: 'https://127.0.0.1:1' })),
+      /^error: the API server at https:\/\/127\.0\.0\.1:1 is unreachable \(ECONNREFUSED\)/,
+    ],
+    [
+      'TLS: the kubeconfig trusts another CA',
+      () => live(['get', 'clusters', 'x'], api.kubeconfig({ caFile: 'other' })),
+      /^error: TLS with the API server at https:\/\/127\.0\.0\.1:\d+ failed/,
+    ],
+  ];
+  for (const [name, run, stderr] of errors)
+    it(`${name}: exit 2, one clear message, no stack trace`, async () => {
+      const r = await run();
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+
+  it('403 names the verb, resource and namespace, and the RBAC fix', async () => {
+    api.faults.deny.push({ verb: 'get', resource: 'pods', namespace: 'default' });
+    try {
+      const r = await live(['get', 'clusters', 'my-release-zookeeper-0']);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        /^error: forbidden: cannot get pods in namespace default \(403, context test\)\nhint: grant the read-only role in docs\/rbac\.yaml/,
+      );
+    } finally {
+      api.faults.deny.length = 0;
+    }
+  });
+
+  it('a port-forward cut mid-stream is an error, not a truncated answer', async () => {
+    api.faults.drop.add('default/my-release-zookeeper-0');
+    try {
+      const r = await live(['get', 'clusters', 'my-release-zookeeper-0']);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, /^error: .*(truncated|closed|ends)/);
+    } finally {
+      api.faults.drop.clear();
+    }
+  });
+});
