@@ -18,6 +18,7 @@ import { loadManifests } from '../sources/manifests/read-manifests.js';
 import { loadSockets } from '../sources/sockets/read-sockets.js';
 import { readSnapshot } from '../sources/snapshot/read-snapshot.js';
 import { liveDumpOf, liveExplain, type GlobalOptions } from './live.js';
+import { runCheck, runSnapshot, type SnapshotCliOptions } from './cluster-commands.js';
 import { runLint, type LintCliOptions } from './lint.js';
 import type { CliIo } from './io.js';
 
@@ -122,6 +123,26 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       '\nExamples:\n  meshctl lint k8s/\n  helm template charts/app | meshctl lint - -o sarif > meshctl.sarif\n  meshctl lint deploy.yaml --fail-on error --ignore MESH0009',
     )
     .action(async (paths: string[], o: LintCliOptions) => setExit(await runLint(paths, o, io)));
+
+  program
+    .command('snapshot')
+    .description(
+      'Capture the meshed pods of the cluster (dumps, objects) into a snapshot directory for offline use',
+    )
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-l, --selector <selector>', 'only pods with these labels')
+    .option('--out <dir>', 'snapshot directory to write')
+    .option('--include-eds', 'include EDS endpoints in the dumps (/config_dump?include_eds)')
+    .option('--sockets', "also read each pod's listening sockets (needs exec)")
+    .option('--concurrency <n>', 'pods read at once', '8')
+    .action(async (o: SnapshotCliOptions) =>
+      setExit(await runSnapshot(program.opts<GlobalOptions>(), o, io)),
+    );
+
+  program
+    .command('check')
+    .description('Check that the current context has the (read-only) permissions meshctl needs')
+    .action(async () => setExit(await runCheck(program.opts<GlobalOptions>(), io)));
 
   const explain = program
     .command('explain')

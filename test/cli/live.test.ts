@@ -2,7 +2,8 @@
 // WebSocket port-forward to a fake Envoy admin). Live answers must equal the offline ones on the same fixture.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { meshctlAsync } from '../helpers/cli.js';
@@ -195,6 +196,69 @@ describe('live cluster', () => {
       assert.match(r.stderr, /^error: .*(truncated|closed|ends)/);
     } finally {
       api.faults.drop.clear();
+    }
+  });
+
+  it('snapshot: records the pod it could not read, completes the rest, and explains offline as live', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'meshctl-snap-')), 'snap');
+    const r = await live(['snapshot', '--out', out, '--include-eds', '--concurrency', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^snapshot written to .*snap: 2 of 3 meshed pods captured\n$/);
+    assert.match(r.stderr, /^warning: default\/my-release-zookeeper-2: nothing listens on port 15000/m);
+    const index = JSON.parse(readFileSync(join(out, 'meshctl-snapshot.json'), 'utf8')) as {
+      formatVersion: number;
+      pods: Array<{ name: string; error: string | null }>;
+    };
+    assert.equal(index.formatVersion, 1);
+    assert.ok(index.pods.find((p) => p.name === 'my-release-zookeeper-2')?.error);
+    assert.equal(statSync(join(out, 'dumps/default/my-release-zookeeper-0.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(out).mode & 0o777, 0o700);
+    const args = [
+      'explain',
+      'pod-to-pod',
+      'my-release-zookeeper-1',
+      'my-release-zookeeper-0',
+      '--port',
+      '3888',
+      '-o',
+      'json',
+    ];
+    const offline = JSON.parse((await meshctlAsync([...args, '--snapshot', out])).stdout) as {
+      outcome: unknown;
+      steps: Array<{ stage: string; result: string; name: string; detail: string }>;
+    };
+    const liveRun = JSON.parse((await live(args)).stdout) as typeof offline;
+    assert.deepEqual(offline.outcome, liveRun.outcome);
+    assert.deepEqual(
+      offline.steps.map((s) => [s.stage, s.result, s.name]),
+      liveRun.steps.map((s) => [s.stage, s.result, s.name]),
+    );
+  });
+
+  it('check: every permission present', async () => {
+    const r = await live(['check']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /✓ create pods\/portforward/);
+    assert.match(r.stdout, /meshctl has every permission it needs here\n$/);
+  });
+
+  it('check: names what is missing and prints the Role that grants it', async () => {
+    api.faults.deny.push(
+      { verb: 'list', resource: 'services', namespace: 'default' },
+      { verb: 'get', resource: 'pods/portforward', namespace: '*' },
+      { verb: 'create', resource: 'pods/portforward', namespace: '*' },
+    );
+    try {
+      const r = await live(['check']);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /✗ list services +resolve service names and ports/);
+      assert.match(r.stdout, /missing 3 permissions; this Role grants them/);
+      assert.match(
+        r.stdout,
+        /  - apiGroups: \[''\]\n    resources: \[pods\/portforward\]\n    verbs: \[create, get\]/,
+      );
+    } finally {
+      api.faults.deny.length = 0;
     }
   });
 });

@@ -232,6 +232,30 @@ export async function startKubeApiServer(objects: {
       if (req.headers.authorization !== `Bearer ${token}`)
         return status(res, 401, 'Unauthorized', 'Unauthorized');
       const url = new URL(req.url ?? '/', 'https://x');
+      if (
+        req.method === 'POST' &&
+        url.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
+      ) {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          const review = JSON.parse(body) as {
+            spec: {
+              resourceAttributes: {
+                verb: string;
+                resource: string;
+                subresource?: string;
+                namespace?: string;
+              };
+            };
+          };
+          const a = review.spec.resourceAttributes;
+          const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+          res.writeHead(201, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ ...review, status: { allowed: !denied(a.verb, resource, a.namespace) } }));
+        });
+        return;
+      }
       const m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|services|endpoints)(?:\/([^/]+))?$/.exec(
         url.pathname,
       );
