@@ -255,7 +255,7 @@ describe('live cluster', () => {
       assert.match(r.stdout, /missing 3 permissions; this Role grants them/);
       assert.match(
         r.stdout,
-        /  - apiGroups: \[''\]\n    resources: \[pods\/portforward\]\n    verbs: \[create, get\]/,
+        / {2}- apiGroups: \[''\]\n {4}resources: \[pods\/portforward\]\n {4}verbs: \[create, get\]/,
       );
     } finally {
       api.faults.deny.length = 0;
