@@ -12,6 +12,7 @@ import { loadLintResources, lintResourcesFromText } from '../sources/manifests/l
 import { readSnapshot } from '../sources/snapshot/read-snapshot.js';
 import { EXIT_FAIL, EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
+import type { GlobalOptions } from './live.js';
 
 export interface LintCliOptions {
   readonly output: string;
@@ -19,6 +20,7 @@ export interface LintCliOptions {
   readonly ignore?: string[];
   readonly snapshot?: string;
   readonly cluster?: boolean;
+  readonly allNamespaces?: boolean;
 }
 
 const FAIL_ON = ['error', 'warning', 'info', 'none'];
@@ -57,24 +59,31 @@ async function fromSnapshot(dir: string): Promise<{ resources: LintResource[]; e
   return { resources, evidence: { istioVersions, sockets } };
 }
 
-export async function runLint(paths: string[], o: LintCliOptions, io: CliIo): Promise<number> {
+export async function runLint(
+  paths: string[],
+  o: LintCliOptions,
+  io: CliIo,
+  g: GlobalOptions = {},
+): Promise<number> {
   if (!OUTPUTS.includes(o.output)) throw new InputError(`-o ${o.output} is not one of ${OUTPUTS.join(', ')}`);
   if (!FAIL_ON.includes(o.failOn))
     throw new InputError(`--fail-on ${o.failOn} is not one of ${FAIL_ON.join(', ')}`);
   for (const code of o.ignore ?? [])
     if (!RULES.some((r) => r.code === code || r.id === code))
       throw new InputError(`--ignore ${code}: no such rule`, `rules: ${RULES.map((r) => r.code).join(', ')}`);
-  if (o.cluster)
-    throw new InputError(
-      'lint --cluster needs live cluster access, which this version does not have yet',
-      'lint a snapshot (--snapshot DIR) or the manifests themselves',
-    );
-  if (paths.length === 0 && !o.snapshot)
+  if (paths.length === 0 && !o.snapshot && !o.cluster)
     throw new InputError(
       'nothing to lint: give files, directories or - for stdin',
       'for example: helm template . | meshctl lint -',
     );
   let resources = await loadLintResources(paths, io.stdin);
+  if (o.cluster) {
+    const [{ connect }, { liveLintResources }] = await Promise.all([
+      import('../sources/kube/cluster.js'),
+      import('../sources/kube/live.js'),
+    ]);
+    resources = [...resources, ...(await liveLintResources(await connect(g), Boolean(o.allNamespaces)))];
+  }
   let evidence: LintEvidence | undefined;
   if (o.snapshot) {
     const s = await fromSnapshot(o.snapshot);

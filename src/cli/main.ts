@@ -106,7 +106,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       '--snapshot <dir>',
       "also lint a snapshot, with its proxies' Istio versions and sockets as evidence",
     )
-    .option('--cluster', 'lint the live cluster (needs live access)')
+    .option('--cluster', 'lint the objects of the current kubeconfig context (its namespace, or -A)')
+    .option('-A, --all-namespaces', 'with --cluster: every namespace')
     .addOption(
       new Option('-o, --output <format>', 'output format')
         .choices(['text', 'json', 'sarif', 'junit', 'github'])
@@ -122,7 +123,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  meshctl lint k8s/\n  helm template charts/app | meshctl lint - -o sarif > meshctl.sarif\n  meshctl lint deploy.yaml --fail-on error --ignore MESH0009',
     )
-    .action(async (paths: string[], o: LintCliOptions) => setExit(await runLint(paths, o, io)));
+    .action(async (paths: string[], o: LintCliOptions) =>
+      setExit(await runLint(paths, o, io, program.opts<GlobalOptions>())),
+    );
 
   program
     .command('snapshot')

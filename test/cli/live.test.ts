@@ -48,7 +48,16 @@ before(async () => {
       status: { podIP: '10.96.1.1' },
     },
   });
-  api = await startKubeApiServer({ pods, services: objects.filter((o) => o.kind === 'Service') });
+  const legacy = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'legacy', namespace: 'default' },
+    spec: { selector: { app: 'legacy' }, ports: [{ port: 8080 }] },
+  };
+  api = await startKubeApiServer({
+    pods,
+    services: [...objects.filter((o) => o.kind === 'Service'), legacy],
+  });
 });
 after(() => api.close());
 
@@ -260,5 +269,19 @@ describe('live cluster', () => {
     } finally {
       api.faults.deny.length = 0;
     }
+  });
+
+  it('lint --cluster: the same rules on the live objects, named by context', async () => {
+    const r = await live(['lint', '--cluster', '-o', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const findings = (
+      JSON.parse(r.stdout) as {
+        findings: Array<{ rule: string; resource: string; file: string; field: string }>;
+      }
+    ).findings;
+    assert.deepEqual(
+      findings.map((f) => [f.rule, f.resource, f.file, f.field]),
+      [['MESH0001', 'Service default/legacy', 'cluster/test', 'spec.ports[0]']],
+    );
   });
 });

@@ -5,6 +5,7 @@ import type { ConfigDump } from '../../core/model/config-dump.js';
 import { obj, objects, str } from '../../core/model/fields.js';
 import { addObject, emptyInventory, type MeshInventory } from '../../core/model/k8s.js';
 import type { JsonObject } from '../../core/model/normalize.js';
+import type { LintResource } from '../../core/model/manifest.js';
 import { parseDump } from '../dump/read-dump.js';
 import { ISTIO_RESOURCES, getJson, listAll, listIstio, type Cluster } from './cluster.js';
 import { adminGet } from './proxy-admin.js';
@@ -106,4 +107,46 @@ export async function liveInventory(
     for (const r of ISTIO_RESOURCES) for (const o of await listIstio(c, r, ns)) addObject(inv, o, undefined);
   }
   return inv;
+}
+
+/** Kinds lint reads from a cluster, with their list paths. */
+const LINT_KINDS: ReadonlyArray<{ kind: string; apiVersion: string; path: string }> = [
+  { kind: 'Service', apiVersion: 'v1', path: 'api/v1/services' },
+  { kind: 'Pod', apiVersion: 'v1', path: 'api/v1/pods' },
+  { kind: 'Deployment', apiVersion: 'apps/v1', path: 'apis/apps/v1/deployments' },
+  { kind: 'StatefulSet', apiVersion: 'apps/v1', path: 'apis/apps/v1/statefulsets' },
+  { kind: 'DaemonSet', apiVersion: 'apps/v1', path: 'apis/apps/v1/daemonsets' },
+];
+
+/**
+ * Cluster objects as lint resources. They have no file: findings name `cluster/<context>` and the object's
+ * own path (`Service default/reviews spec.ports[0].name`), at line 1.
+ */
+export async function liveLintResources(c: Cluster, allNamespaces: boolean): Promise<LintResource[]> {
+  const out: LintResource[] = [];
+  for (const k of LINT_KINDS) {
+    const path = allNamespaces
+      ? k.path
+      : k.path.replace(/^(api\/v1|apis\/apps\/v1)\//, `$1/namespaces/${c.namespace}/`);
+    let items: JsonObject[];
+    try {
+      items = await listAll(c, path, `list ${k.kind.toLowerCase()}s`);
+    } catch (e) {
+      if (e instanceof NotFoundError) continue;
+      throw e;
+    }
+    for (const raw of items) {
+      const meta = obj(raw, 'metadata');
+      out.push({
+        apiVersion: k.apiVersion,
+        kind: k.kind,
+        name: str(meta, 'name') ?? '',
+        namespace: str(meta, 'namespace') ?? '',
+        raw: { apiVersion: k.apiVersion, kind: k.kind, ...raw },
+        file: `cluster/${c.context}`,
+        locate: () => ({ line: 1, column: 1 }),
+      });
+    }
+  }
+  return out;
 }
