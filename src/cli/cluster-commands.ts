@@ -24,11 +24,6 @@ export async function runSnapshot(g: GlobalOptions, o: SnapshotCliOptions, io: C
       '--out FILE.tar.gz is not available in this version',
       'write a directory (--out DIR), then: tar czf snap.tar.gz -C DIR .',
     );
-  if (o.sockets)
-    throw new InputError(
-      '--sockets needs exec into istio-proxy, which this version does not do yet',
-      'save sockets by hand: kubectl exec POD -c istio-proxy -- cat /proc/net/tcp > sockets.txt, then --sockets POD=sockets.txt',
-    );
   const concurrency = Number(o.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
     throw new InputError(`--concurrency ${o.concurrency} is not between 1 and 64`);
@@ -44,6 +39,7 @@ export async function runSnapshot(g: GlobalOptions, o: SnapshotCliOptions, io: C
     labelSelector: o.selector,
     includeEds: Boolean(o.includeEds),
     concurrency,
+    sockets: Boolean(o.sockets),
     ...(tty
       ? {
           progress: (done: number, total: number, pod: string) =>

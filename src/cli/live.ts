@@ -11,6 +11,15 @@ export interface GlobalOptions {
   readonly namespace?: string;
 }
 
+/** How a proxy's config is read: port-forward to 15000 (default) or, when asked, exec of pilot-agent. */
+export type Via = 'portforward' | 'exec';
+
+function via(v: string | undefined): Via {
+  if (v === undefined || v === 'portforward') return 'portforward';
+  if (v === 'exec') return 'exec';
+  throw new InputError(`--via ${v} is not portforward or exec`);
+}
+
 /** The Kubernetes client is imported here, on the live path only (offline commands never load it). */
 async function kube() {
   const [{ connect }, live] = await Promise.all([
@@ -24,15 +33,23 @@ export async function liveDumpOf(
   g: GlobalOptions,
   pod: string | undefined,
   includeEds: boolean,
+  viaOption?: string,
 ): Promise<ConfigDump> {
   if (!pod)
     throw new InputError(
       'name the pod to read from the cluster',
       'meshctl get clusters POD (or give --dump FILE)',
     );
+  const how = via(viaOption);
   const k = await kube();
   const c = await k.connect(g);
-  return k.liveDump(c, await k.findPod(c, pod), includeEds);
+  return k.liveDump(c, await k.findPod(c, pod), includeEds, how);
+}
+
+export interface LiveExplainOptions {
+  readonly via?: string;
+  /** Read the receiving pods' listening sockets through exec (opt-in). */
+  readonly execSockets?: boolean;
 }
 
 /**
@@ -45,17 +62,19 @@ export async function liveExplain(
   extraNamespaces: string[],
   build: (w: World) => Query,
   sockets: SocketEvidence[],
+  o: LiveExplainOptions = {},
 ): Promise<World> {
+  const how = via(o.via);
   const k = await kube();
   const c = await k.connect(g);
   const src = await k.findPod(c, pods.source);
-  const dumps = [await k.liveDump(c, src, true)];
+  const dumps = [await k.liveDump(c, src, true, how)];
   const namespaces = [src.namespace, ...extraNamespaces];
   if (pods.destination) {
     const dst = await k.findPod(c, pods.destination).catch(() => undefined);
     if (dst) {
       namespaces.push(dst.namespace);
-      if (dst.hasProxy && dst.name !== src.name) dumps.push(await k.liveDump(c, dst, true));
+      if (dst.hasProxy && dst.name !== src.name) dumps.push(await k.liveDump(c, dst, true, how));
     }
   }
   const inventory: MeshInventory = await k.liveInventory(c, namespaces);
@@ -66,8 +85,28 @@ export async function liveExplain(
     const next = inventory.pods.find((p) => p.ip === ip && p.hasSidecar);
     if (next) {
       const pod = await k.findPod(c, `${next.namespace}/${next.name}`);
-      world = { ...world, dumps: [...dumps, await k.liveDump(c, pod, true)] };
+      world = { ...world, dumps: [...dumps, await k.liveDump(c, pod, true, how)] };
     }
+  }
+  if (o.execSockets) {
+    // exec is opt-in: only when asked, read the receiving pods' sockets (istio-proxy shares their netns)
+    const [{ execSockets }, { socketEvidence }] = await Promise.all([
+      import('../sources/kube/exec.js'),
+      import('../sources/sockets/read-sockets.js'),
+    ]);
+    const extra: SocketEvidence[] = [];
+    for (const d of world.dumps.slice(1)) {
+      const id = d.identity();
+      if (!id.pod || !id.namespace) continue;
+      extra.push(
+        socketEvidence(
+          `${id.pod}.${id.namespace}`,
+          `exec cat /proc/net/tcp in ${id.namespace}/${id.pod}`,
+          await execSockets(c, id.namespace, id.pod),
+        ),
+      );
+    }
+    world = { ...world, sockets: [...world.sockets, ...extra] };
   }
   return world;
 }

@@ -64,6 +64,10 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     )
     .option('--address <ip>', 'listeners/endpoints: only this address')
     .option('--port <port>', 'listeners/clusters/endpoints: only this port')
+    .option(
+      '--via <how>',
+      'live: read the dump by portforward (default) or exec (opt-in, pilot-agent in istio-proxy)',
+    )
     .option('--type <type>', 'listeners: HTTP, TCP, HTTP+TCP or UNKNOWN')
     .option('--name <name>', 'routes: only this route configuration')
     .option(
@@ -88,7 +92,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         if (opts.snapshot && opts.dump?.length)
           throw new InputError('give either --snapshot or --dump, not both');
         if (!opts.snapshot && !opts.dump?.length) {
-          const dump = await liveDumpOf(program.opts<GlobalOptions>(), pod, type === 'endpoints');
+          const dump = await liveDumpOf(
+            program.opts<GlobalOptions>(),
+            pod,
+            type === 'endpoints',
+            (opts as { via?: string }).via,
+          );
           setExit(runGet(type, [dump], undefined, opts, io));
           return;
         }
@@ -177,8 +186,17 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       .option('--path <path>', 'HTTP path', '/')
       .option('--method <m>', 'HTTP method')
       .option('-H, --header <h>', "request header 'Name: value' (repeatable)", collect)
-      .option('--sni <name>', 'TLS server name');
-  type Raw = ExplainOptions & { dump?: string[]; filename?: string[]; sockets?: string[]; snapshot?: string };
+      .option('--sni <name>', 'TLS server name')
+      .option('--via <how>', 'live: read dumps by portforward (default) or exec (opt-in)')
+      .option('--exec-sockets', "live: read the receiving pods' listening sockets through exec (opt-in)");
+  type Raw = ExplainOptions & {
+    dump?: string[];
+    filename?: string[];
+    sockets?: string[];
+    snapshot?: string;
+    via?: string;
+    execSockets?: boolean;
+  };
   const world = async (o: Raw): Promise<World> => {
     if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
     const extraInventory = await loadManifests(o.filename ?? [], io.stdin);
@@ -218,6 +236,10 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         live.namespaces ?? [],
         build,
         await loadSockets(o.sockets ?? []),
+        {
+          ...(o.via ? { via: o.via } : {}),
+          ...(o.execSockets ? { execSockets: true } : {}),
+        },
       );
     }
     setExit(runExplain(w, build, o, io));

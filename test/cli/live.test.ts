@@ -30,11 +30,12 @@ before(async () => {
       };
       const dump = join(SNAP, 'dumps', meta.namespace, `${meta.name}.json`);
       const hasDump = meta.name !== 'my-release-zookeeper-2';
+      const sockets = join(SNAP, 'sockets', meta.namespace, `${meta.name}.txt`);
       return {
         namespace: meta.namespace,
         name: meta.name,
         raw: { ...raw, status: ready } as Record<string, unknown>,
-        ...(hasDump ? { dump } : {}),
+        ...(hasDump ? { dump, sockets } : {}),
       };
     });
   pods.push({
@@ -283,5 +284,70 @@ describe('live cluster', () => {
       findings.map((f) => [f.rule, f.resource, f.file, f.field]),
       [['MESH0001', 'Service default/legacy', 'cluster/test', 'spec.ports[0]']],
     );
+  });
+
+  it('--via exec reads the same dump through pilot-agent (opt-in)', async () => {
+    const a = await live(['get', 'listeners', 'my-release-zookeeper-0', '-o', 'json', '--via', 'exec']);
+    const b = await live(['get', 'listeners', 'my-release-zookeeper-0', '-o', 'json']);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout);
+  });
+
+  it('explain --exec-sockets reads the receiving pod sockets and finds the refusal', async () => {
+    const r = await live([
+      'explain',
+      'pod-to-pod',
+      'my-release-zookeeper-1',
+      'my-release-zookeeper-0',
+      '--port',
+      '3888',
+      '--exec-sockets',
+      '-o',
+      'json',
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const e = JSON.parse(r.stdout) as {
+      outcome: { responseFlag: string; failedStage: string };
+      steps: Array<{ stage: string; detail: string }>;
+    };
+    assert.deepEqual([e.outcome.responseFlag, e.outcome.failedStage], ['UF', 'application']);
+    assert.match(e.steps.at(-1)!.detail, /exec cat \/proc\/net\/tcp in default\/my-release-zookeeper-0/);
+  });
+
+  it('snapshot --sockets records the sockets, and the offline explanation uses them', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'meshctl-snap-')), 'snap');
+    const r = await live(['snapshot', '--out', out, '--sockets']);
+    assert.equal(r.code, 0, r.stderr);
+    const e = JSON.parse(
+      (
+        await meshctlAsync([
+          'explain',
+          'pod-to-pod',
+          'my-release-zookeeper-1',
+          'my-release-zookeeper-0',
+          '--port',
+          '3888',
+          '--snapshot',
+          out,
+          '-o',
+          'json',
+        ])
+      ).stdout,
+    ) as { outcome: { responseFlag: string } };
+    assert.equal(e.outcome.responseFlag, 'UF');
+  });
+
+  it('exec denied: the opt-in role is named', async () => {
+    api.faults.deny.push({ verb: 'create', resource: 'pods/exec', namespace: '*' });
+    try {
+      const r = await live(['get', 'listeners', 'my-release-zookeeper-0', '--via', 'exec']);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        /^error: forbidden: cannot create pods\/exec in namespace default \(403, context test\)\nhint: exec is opt-in: grant the meshctl-exec role of docs\/rbac\.yaml/,
+      );
+    } finally {
+      api.faults.deny.length = 0;
+    }
   });
 });

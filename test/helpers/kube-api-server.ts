@@ -19,6 +19,8 @@ export interface FakePod {
   readonly raw: Record<string, unknown>;
   /** Config dump file served by the pod's fake Envoy admin; absent = nothing listens on 15000. */
   readonly dump?: string;
+  /** What `cat /proc/net/tcp /proc/net/tcp6` prints in the pod (exec). */
+  readonly sockets?: string;
 }
 
 export interface Faults {
@@ -307,12 +309,47 @@ export async function startKubeApiServer(objects: {
       socket.destroy();
     };
     if (req.headers.authorization !== `Bearer ${token}`) return reject(401, 'Unauthorized');
+    const exec = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    if (exec) {
+      if (denied('create', 'pods/exec', exec[1])) return reject(403, 'Forbidden');
+      const pod = objects.pods.find((p) => p.namespace === exec[1] && p.name === exec[2]);
+      if (!pod) return reject(404, 'Not Found');
+      return wss.handleUpgrade(req, socket, head, (ws) =>
+        execute(ws, pod, url.searchParams.getAll('command')),
+      );
+    }
     if (!m) return reject(404, 'Not Found');
     if (denied('create', 'pods/portforward', m[1])) return reject(403, 'Forbidden');
     const key = `${m[1]}/${m[2]}`;
     if (!objects.pods.some((p) => `${p.namespace}/${p.name}` === key)) return reject(404, 'Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, key, Number(url.searchParams.get('ports') ?? 0)));
   });
+
+  /** The exec channel protocol: stdout on channel 1, stderr on 2, the exit Status on 3, then close. */
+  function execute(ws: WebSocket, pod: FakePod, command: string[]): void {
+    const cmd = command.join(' ');
+    const send = (channel: number, data: Buffer | string) =>
+      ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+    let out: Buffer | undefined;
+    if (cmd === 'cat /proc/net/tcp /proc/net/tcp6' && pod.sockets) out = readFileSync(pod.sockets);
+    else if (/^pilot-agent request GET config_dump/.test(cmd) && pod.dump) out = readFileSync(pod.dump);
+    if (out) {
+      for (let i = 0; i < out.length; i += 16384) send(1, out.subarray(i, i + 16384));
+      send(3, JSON.stringify({ metadata: {}, status: 'Success' }));
+    } else {
+      send(2, `${cmd}: not found\n`);
+      send(
+        3,
+        JSON.stringify({
+          metadata: {},
+          status: 'Failure',
+          message: 'command terminated with non-zero exit code: exit status 1',
+          reason: 'NonZeroExitCode',
+        }),
+      );
+    }
+    ws.close();
+  }
 
   function bridge(ws: WebSocket, key: string, port: number): void {
     const prefix = Buffer.from([port & 0xff, port >> 8]);

@@ -9,6 +9,7 @@ import type { LintResource } from '../../core/model/manifest.js';
 import { parseDump } from '../dump/read-dump.js';
 import { ISTIO_RESOURCES, getJson, listAll, listIstio, type Cluster } from './cluster.js';
 import { adminGet } from './proxy-admin.js';
+import { execConfigDump } from './exec.js';
 
 export interface LivePod {
   readonly name: string;
@@ -66,7 +67,7 @@ export async function liveDump(
   c: Cluster,
   pod: LivePod,
   includeEds: boolean,
-  idleTimeoutMs?: number,
+  via: 'portforward' | 'exec' = 'portforward',
 ): Promise<ConfigDump> {
   const where = `${pod.namespace}/${pod.name}`;
   if (!pod.hasProxy)
@@ -79,12 +80,14 @@ export async function liveDump(
       `the istio-proxy container of ${where} is not ready`,
       `kubectl logs ${pod.name} -n ${pod.namespace} -c istio-proxy`,
     );
-  const bytes = await adminGet(c, {
-    namespace: pod.namespace,
-    pod: pod.name,
-    path: includeEds ? '/config_dump?include_eds' : '/config_dump',
-    ...(idleTimeoutMs ? { idleTimeoutMs } : {}),
-  });
+  const bytes =
+    via === 'exec'
+      ? await execConfigDump(c, pod.namespace, pod.name, includeEds)
+      : await adminGet(c, {
+          namespace: pod.namespace,
+          pod: pod.name,
+          path: includeEds ? '/config_dump?include_eds' : '/config_dump',
+        });
   return parseDump(`${where} (live)`, bytes);
 }
 

@@ -10,6 +10,7 @@ import type { Json } from '../../core/model/normalize.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_INDEX, type SnapshotPod } from '../snapshot/read-snapshot.js';
 import { ISTIO_RESOURCES, listAll, listIstio, type Cluster } from './cluster.js';
 import { adminGet } from './proxy-admin.js';
+import { execSockets } from './exec.js';
 
 export interface SnapshotOptions {
   readonly out: string;
@@ -17,6 +18,8 @@ export interface SnapshotOptions {
   readonly labelSelector: string | undefined;
   readonly includeEds: boolean;
   readonly concurrency: number;
+  /** Also read each pod's listening sockets through exec (opt-in). */
+  readonly sockets?: boolean;
   /** Called as pods finish, for progress on a TTY. */
   readonly progress?: (done: number, total: number, pod: string) => void;
 }
@@ -79,6 +82,13 @@ export async function writeSnapshot(c: Cluster, o: SnapshotOptions): Promise<Sna
       mkdirSync(join(o.out, 'dumps', meta.namespace), { recursive: true, mode: 0o700 });
       writePrivate(join(o.out, rel), JSON.stringify(dump, null, 1) + '\n');
       entry.dump = rel;
+      if (o.sockets) {
+        const text = await execSockets(c, meta.namespace, meta.name);
+        const srel = `sockets/${meta.namespace}/${meta.name}.txt`;
+        mkdirSync(join(o.out, 'sockets', meta.namespace), { recursive: true, mode: 0o700 });
+        writePrivate(join(o.out, srel), text);
+        entry.sockets = srel;
+      }
     } catch (e) {
       entry.error =
         e instanceof MeshctlError || e instanceof MeshctlErrorLike
