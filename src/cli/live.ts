@@ -9,6 +9,7 @@ export interface GlobalOptions {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly namespace?: string;
+  readonly requestTimeout?: string;
 }
 
 /** How a proxy's config is read: port-forward to 15000 (default) or, when asked, exec of pilot-agent. */

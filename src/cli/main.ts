@@ -40,6 +40,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--kubeconfig <path>', 'kubeconfig file (live cluster)')
     .option('--context <name>', 'kubeconfig context (live cluster)')
     .option('-n, --namespace <ns>', 'namespace (live cluster)')
+    .option('--request-timeout <duration>', 'live: timeout of each API request (30s, 500ms, 1m)')
     .option('--debug', 'print stack traces for errors')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })

@@ -40,6 +40,17 @@ before(async () => {
     });
   pods.push({
     namespace: 'default',
+    name: 'not-ready',
+    raw: <Record<string, unknown>>{
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'not-ready', namespace: 'default' },
+      spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] },
+      status: { podIP: '10.96.1.2', containerStatuses: [{ name: 'istio-proxy', ready: false }] },
+    },
+  });
+  pods.push({
+    namespace: 'default',
     name: 'no-sidecar',
     raw: <Record<string, unknown>>{
       apiVersion: 'v1',
@@ -213,7 +224,7 @@ describe('live cluster', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'meshctl-snap-')), 'snap');
     const r = await live(['snapshot', '--out', out, '--include-eds', '--concurrency', '2']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^snapshot written to .*snap: 2 of 3 meshed pods captured\n$/);
+    assert.match(r.stdout, /^snapshot written to .*snap: 2 of 4 meshed pods captured\n$/);
     assert.match(r.stderr, /^warning: default\/my-release-zookeeper-2: nothing listens on port 15000/m);
     const index = JSON.parse(readFileSync(join(out, 'meshctl-snapshot.json'), 'utf8')) as {
       formatVersion: number;
@@ -349,5 +360,39 @@ describe('live cluster', () => {
     } finally {
       api.faults.deny.length = 0;
     }
+  });
+
+  it('a sidecar that is not ready gets its own message', async () => {
+    const r = await live(['get', 'clusters', 'not-ready']);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^error: the istio-proxy container of default\/not-ready is not ready\nhint: kubectl logs not-ready -n default -c istio-proxy\n$/,
+    );
+  });
+
+  it('an API server slower than --request-timeout: a timeout, said so', async () => {
+    api.faults.delayMs = 1500;
+    try {
+      const r = await live(['get', 'clusters', 'my-release-zookeeper-0', '--request-timeout', '300ms']);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        /^error: get pod default\/my-release-zookeeper-0: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer in time \(ETIMEDOUT\)/,
+      );
+    } finally {
+      api.faults.delayMs = 0;
+    }
+  });
+
+  it('lists follow continue tokens page by page', async () => {
+    const { connect, listAll } = await import('../../src/sources/kube/cluster.js');
+    const c = await connect({ kubeconfig: api.kubeconfig(), pageSize: 2 });
+    const pods = await listAll(c, 'api/v1/pods', 'list pods');
+    assert.equal(pods.length, 5);
+    assert.ok(
+      pods.every((p) => p.kind === 'Pod'),
+      'list items get their kind back',
+    );
   });
 });

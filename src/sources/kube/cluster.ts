@@ -16,6 +16,18 @@ export interface ClusterOptions {
   readonly namespace?: string | undefined;
   /** Per-request timeout for REST calls, ms. */
   readonly timeoutMs?: number;
+  /** kubectl's --request-timeout: `30s`, `500ms`, `1m`, or plain seconds. */
+  readonly requestTimeout?: string | undefined;
+  /** Items per list page (`limit`). */
+  readonly pageSize?: number;
+}
+
+/** kubectl duration syntax for --request-timeout. */
+export function parseTimeout(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new InputError(`--request-timeout ${v} is not a duration like 30s, 500ms or 1m`);
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
 
 export interface Cluster {
@@ -25,6 +37,7 @@ export interface Cluster {
   /** -n, else the context's namespace, else `default` (kubectl's order). */
   readonly namespace: string;
   readonly timeoutMs: number;
+  readonly pageSize: number;
 }
 
 const RBAC_HINT = 'grant the read-only role in docs/rbac.yaml, or run meshctl check to see what is missing';
@@ -82,7 +95,8 @@ export async function connect(o: ClusterOptions): Promise<Cluster> {
     server: cluster.server,
     context: kc.getCurrentContext(),
     namespace: o.namespace ?? ctx?.namespace ?? 'default',
-    timeoutMs: o.timeoutMs ?? 15_000,
+    timeoutMs: o.timeoutMs ?? (o.requestTimeout ? parseTimeout(o.requestTimeout) : 15_000),
+    pageSize: o.pageSize ?? 500,
   };
 }
 
@@ -187,7 +201,11 @@ export async function listAll(
   const out: JsonObject[] = [];
   let token = '';
   for (let page = 0; page < 10_000; page++) {
-    const q = new URLSearchParams({ ...params, limit: '500', ...(token ? { continue: token } : {}) });
+    const q = new URLSearchParams({
+      ...params,
+      limit: String(c.pageSize),
+      ...(token ? { continue: token } : {}),
+    });
     const list = await getJson(c, `${path}?${q.toString()}`, what);
     const kind =
       typeof list.kind === 'string' && list.kind.endsWith('List') ? list.kind.slice(0, -4) : undefined;
