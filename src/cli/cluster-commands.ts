@@ -1,5 +1,9 @@
 // meshctl snapshot and meshctl check: the commands that only exist against a live cluster.
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from '../core/diagnostics/errors.js';
+import { packTarGz } from '../sources/snapshot/tar.js';
 import { EXIT_FAIL, EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
 import type { GlobalOptions } from './live.js';
@@ -19,11 +23,6 @@ export async function runSnapshot(g: GlobalOptions, o: SnapshotCliOptions, io: C
       'snapshot needs --out DIR',
       'for example: meshctl snapshot -n bookinfo --out ./snap',
     );
-  if (o.out.endsWith('.tar.gz') || o.out.endsWith('.tgz'))
-    throw new InputError(
-      '--out FILE.tar.gz is not available in this version',
-      'write a directory (--out DIR), then: tar czf snap.tar.gz -C DIR .',
-    );
   const concurrency = Number(o.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
     throw new InputError(`--concurrency ${o.concurrency} is not between 1 and 64`);
@@ -33,8 +32,15 @@ export async function runSnapshot(g: GlobalOptions, o: SnapshotCliOptions, io: C
   ]);
   const c = await connect(g);
   const tty = Boolean(io.stderr.isTTY);
+  const archive = /\.(tar\.gz|tgz)$/.test(o.out);
+  const dir = archive
+    ? join(
+        await mkdtemp(join(tmpdir(), 'meshctl-snapshot-')),
+        basename(o.out).replace(/\.(tar\.gz|tgz)$/, ''),
+      )
+    : o.out;
   const result = await writeSnapshot(c, {
-    out: o.out,
+    out: dir,
     allNamespaces: Boolean(o.allNamespaces),
     labelSelector: o.selector,
     includeEds: Boolean(o.includeEds),
@@ -48,6 +54,16 @@ export async function runSnapshot(g: GlobalOptions, o: SnapshotCliOptions, io: C
       : {}),
   });
   if (tty) io.stderr.write('\n');
+  if (archive) {
+    // one top-level directory inside, as docs/snapshot-format.md says
+    const top = basename(dir);
+    const files = await listFiles(dir);
+    const entries = await Promise.all(
+      files.map(async (f) => ({ path: `${top}/${relative(dir, f)}`, data: await readFile(f), mode: 0o600 })),
+    );
+    await writeFile(o.out, packTarGz(entries), { mode: 0o600 });
+    await rm(dirname(dir), { recursive: true, force: true });
+  }
   for (const p of result.pods.filter((x) => x.error))
     io.stderr.write(`warning: ${p.namespace}/${p.name}: ${p.error}\n`);
   io.stdout.write(
@@ -90,4 +106,14 @@ export async function runCheck(g: GlobalOptions, io: CliIo): Promise<number> {
     )}`,
   );
   return EXIT_FAIL;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const p = join(dir, name);
+    if ((await stat(p)).isDirectory()) out.push(...(await listFiles(p)));
+    else out.push(p);
+  }
+  return out;
 }

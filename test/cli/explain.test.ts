@@ -1,6 +1,7 @@
 // meshctl explain through the real binary: exit codes, the JSON contract, inputs and their errors.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,4 +319,29 @@ describe('meshctl explain', () => {
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     });
   }
+
+  it('reads a snapshot archived with tar czf as it reads the directory', () => {
+    const file = join(dir, 'zk.tar.gz');
+    execFileSync('tar', ['czf', file, '-C', join(ZK9, '..'), 'story4-zookeeper-istio-1.9']);
+    const args = [
+      'explain',
+      'pod-to-pod',
+      'my-release-zookeeper-1',
+      'my-release-zookeeper-0',
+      '--port',
+      '3888',
+      '-o',
+      'json',
+    ];
+    const a = JSON.parse(meshctl([...args, '--snapshot', file]).stdout) as Explanation;
+    const b = JSON.parse(meshctl([...args, '--snapshot', ZK9]).stdout) as Explanation;
+    assert.deepEqual(a.outcome, b.outcome);
+    assert.deepEqual(
+      a.steps.map((s) => s.name),
+      b.steps.map((s) => s.name),
+    );
+    const bad = join(dir, 'bad.tar.gz');
+    writeFileSync(bad, 'not gzip');
+    assert.match(meshctl([...args, '--snapshot', bad]).stderr, /^error: .*bad\.tar\.gz is not a gzip file/);
+  });
 });

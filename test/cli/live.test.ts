@@ -2,6 +2,7 @@
 // WebSocket port-forward to a fake Envoy admin). Live answers must equal the offline ones on the same fixture.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -394,5 +395,32 @@ describe('live cluster', () => {
       pods.every((p) => p.kind === 'Pod'),
       'list items get their kind back',
     );
+  });
+
+  it('snapshot --out FILE.tar.gz: an archive GNU tar reads, and --snapshot reads it back', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'meshctl-snap-')), 'incident.tar.gz');
+    const r = await live(['snapshot', '--out', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const listing = execFileSync('tar', ['tzf', file], { encoding: 'utf8' });
+    assert.match(listing, /^incident\/meshctl-snapshot\.json$/m);
+    assert.match(listing, /^incident\/dumps\/default\/my-release-zookeeper-0\.json$/m);
+    const e = JSON.parse(
+      (
+        await meshctlAsync([
+          'explain',
+          'pod-to-pod',
+          'my-release-zookeeper-1',
+          'my-release-zookeeper-0',
+          '--port',
+          '3888',
+          '--snapshot',
+          file,
+          '-o',
+          'json',
+        ])
+      ).stdout,
+    ) as { outcome: { cluster: string } };
+    assert.equal(e.outcome.cluster, 'outbound|3888||my-release-zookeeper-headless.default.svc.cluster.local');
   });
 });

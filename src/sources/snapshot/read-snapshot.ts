@@ -1,7 +1,8 @@
 // Reads a snapshot directory (docs/snapshot-format.md): its index, the proxies' dumps, the Kubernetes and
 // Istio objects, and the pods' listening sockets.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { InputError } from '../../core/diagnostics/errors.js';
 import type { ConfigDump } from '../../core/model/config-dump.js';
 import { emptyInventory, type MeshInventory } from '../../core/model/k8s.js';
@@ -10,6 +11,7 @@ import type { SocketEvidence } from '../../core/model/sockets.js';
 import { parseDump } from '../dump/read-dump.js';
 import { addManifestText } from '../manifests/read-manifests.js';
 import { socketEvidence } from '../sockets/read-sockets.js';
+import { unpackTarGz } from './tar.js';
 
 export const SNAPSHOT_INDEX = 'meshctl-snapshot.json';
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -43,6 +45,23 @@ async function readText(dir: string, rel: string): Promise<string> {
   }
 }
 
+/** Unpacks FILE.tar.gz into a private temporary directory and returns the snapshot directory inside it. */
+async function extract(file: string): Promise<string> {
+  const entries = unpackTarGz(file, await readFile(file));
+  const root = await mkdtemp(join(tmpdir(), 'meshctl-snapshot-'));
+  for (const e of entries) {
+    if (e.path.split('/').includes('..')) throw new InputError(`${file}: entry ${e.path} leaves the archive`);
+    await mkdir(dirname(join(root, e.path)), { recursive: true, mode: 0o700 });
+    await writeFile(join(root, e.path), e.data, { mode: 0o600 });
+  }
+  const index = entries.find(
+    (e) => e.path === SNAPSHOT_INDEX || /^[^/]+\/meshctl-snapshot\.json$/.test(e.path),
+  );
+  if (!index)
+    throw new InputError(`${file}: no ${SNAPSHOT_INDEX} in the archive (at its top or one directory down)`);
+  return join(root, dirname(index.path));
+}
+
 export async function readSnapshot(dir: string): Promise<Snapshot> {
   let st;
   try {
@@ -50,11 +69,11 @@ export async function readSnapshot(dir: string): Promise<Snapshot> {
   } catch {
     throw new InputError(`${dir}: no such snapshot`, 'give the directory written by meshctl snapshot --out');
   }
-  if (!st.isDirectory())
-    throw new InputError(
-      `${dir} is not a snapshot directory`,
-      '.tar.gz snapshots: extract them first (tar xzf FILE)',
-    );
+  if (!st.isDirectory()) {
+    if (!/\.(tar\.gz|tgz)$/.test(dir))
+      throw new InputError(`${dir} is not a snapshot directory or a .tar.gz of one`);
+    return readSnapshot(await extract(dir));
+  }
   let index: unknown;
   try {
     index = JSON.parse(await readFile(join(dir, SNAPSHOT_INDEX), 'utf8'));
