@@ -107,6 +107,20 @@ export async function liveInventory(
     ] as const)
       for (const o of await listAll(c, `${base}/${plural}`, `list ${plural}${ns ? ` in ${ns}` : ''}`))
         addObject(inv, { apiVersion: 'v1', ...o, kind }, undefined);
+    // EndpointSlices where the server has them (discovery.k8s.io/v1, Kubernetes >= 1.21)
+    try {
+      const slices = await listAll(
+        c,
+        ns
+          ? `apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`
+          : 'apis/discovery.k8s.io/v1/endpointslices',
+        'list endpointslices',
+      );
+      for (const o of slices)
+        addObject(inv, { apiVersion: 'discovery.k8s.io/v1', ...o, kind: 'EndpointSlice' }, undefined);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
     for (const r of ISTIO_RESOURCES) for (const o of await listIstio(c, r, ns)) addObject(inv, o, undefined);
   }
   return inv;

@@ -1,12 +1,12 @@
 // meshctl snapshot: captures the meshed pods of a cluster into the snapshot format (docs/snapshot-format.md),
 // with bounded concurrency; a pod that fails is recorded with its reason and the rest completes. Secrets in
 // dumps are redacted; files are 0600 in a 0700 directory.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { MeshctlError } from '../../core/diagnostics/errors.js';
-import { redactSecrets } from '../../core/model/redact.js';
-import type { Json } from '../../core/model/normalize.js';
+import { REDACTED, secretSpans } from '../../core/model/redact.js';
+import { JsonScanError } from '../../core/model/json-scan.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_INDEX, type SnapshotPod } from '../snapshot/read-snapshot.js';
 import { ISTIO_RESOURCES, listAll, listIstio, type Cluster } from './cluster.js';
 import { adminGet } from './proxy-admin.js';
@@ -73,14 +73,22 @@ export async function writeSnapshot(c: Cluster, o: SnapshotOptions): Promise<Sna
           ?.containerStatuses ?? []
       ).find((s) => s.name === 'istio-proxy')?.ready;
       if (ready === false) throw new MeshctlErrorLike('istio-proxy is not ready');
-      const bytes = await adminGet(c, {
-        namespace: meta.namespace,
-        pod: meta.name,
-        path: o.includeEds ? '/config_dump?include_eds' : '/config_dump',
-      });
-      const dump = redactSecrets(JSON.parse(bytes.toString('utf8')) as Json);
+      // stream the dump to disk (a dump can be hundreds of MB), then redact in place of the spans found
       mkdirSync(join(o.out, 'dumps', meta.namespace), { recursive: true, mode: 0o700 });
-      writePrivate(join(o.out, rel), JSON.stringify(dump, null, 1) + '\n');
+      const target = join(o.out, rel);
+      const fd = openSync(target, 'w', 0o600);
+      try {
+        const rest = await adminGet(c, {
+          namespace: meta.namespace,
+          pod: meta.name,
+          path: o.includeEds ? '/config_dump?include_eds' : '/config_dump',
+          sink: (chunk) => writeSync(fd, chunk),
+        });
+        if (rest.length) writeSync(fd, rest); // a chunked answer is collected (and de-chunked) instead of streamed
+      } finally {
+        closeSync(fd);
+      }
+      redactFile(target);
       entry.dump = rel;
       if (o.sockets) {
         const text = await execSockets(c, meta.namespace, meta.name);
@@ -142,3 +150,29 @@ export async function writeSnapshot(c: Cluster, o: SnapshotOptions): Promise<Sna
 
 /** A pod-level failure that is not an error of the whole command. */
 class MeshctlErrorLike extends Error {}
+
+/** Replaces secret values in a dump file, keeping everything else byte for byte. */
+function redactFile(path: string): void {
+  const bytes = readFileSync(path);
+  let spans;
+  try {
+    spans = secretSpans(bytes);
+  } catch (e) {
+    if (e instanceof JsonScanError)
+      throw new MeshctlErrorLike(`the dump is not complete JSON (${e.message} at byte ${e.offset})`);
+    throw e;
+  }
+  if (spans.length === 0) return;
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    let at = 0;
+    for (const s of spans) {
+      writeSync(fd, bytes.subarray(at, s.start));
+      writeSync(fd, JSON.stringify(REDACTED));
+      at = s.end;
+    }
+    writeSync(fd, bytes.subarray(at));
+  } finally {
+    closeSync(fd);
+  }
+}

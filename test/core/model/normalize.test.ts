@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { camelToSnake, normalizeResource } from '../../../src/core/model/normalize.js';
-import { redactSecrets } from '../../../src/core/model/redact.js';
+import { redactSecrets, secretSpans } from '../../../src/core/model/redact.js';
 
 describe('normalize', () => {
   it('turns protojson camelCase into snake_case, leaving constants and dotted names alone', () => {
@@ -103,6 +103,16 @@ describe('normalize', () => {
         call_credentials: [{ access_token: '[redacted]' }],
         generic_secret: '[redacted]',
       },
+    );
+  });
+
+  it('finds secret values in dump bytes without building the tree (for snapshots streamed to disk)', () => {
+    const text =
+      '{"a":{"private_key":{"inline_bytes":"a2V5"},"b":[{"password":"p"}],"c":{"private_key":"[redacted]"},"token":null}}';
+    const spans = secretSpans(new TextEncoder().encode(text));
+    assert.deepEqual(
+      spans.map((s) => text.slice(s.start, s.end)),
+      ['{"inline_bytes":"a2V5"}', '"p"'],
     );
   });
 });
