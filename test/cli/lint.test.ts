@@ -2,29 +2,13 @@
 // SARIF 2.1.0 schema, --fail-on exit codes, stdin, positions in multi-document and List input, errors.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { meshctl } from '../helpers/cli.js';
-import { REPO_ROOT, real } from '../helpers/paths.js';
+import { golden } from '../helpers/golden.js';
+import { real } from '../helpers/paths.js';
 
 const SAMPLES = ['fixtures/real/k8s/istio-samples', 'fixtures/real/k8s/zookeeper'];
-const update = process.env.UPDATE_GOLDEN === '1';
-
-function golden(path: string, actual: string): void {
-  const file = join(REPO_ROOT, path);
-  if (update || !existsSync(file)) {
-    assert.ok(update, `${path} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.equal(
-    actual,
-    readFileSync(file, 'utf8'),
-    `${path} differs (UPDATE_GOLDEN=1 rewrites it after review)`,
-  );
-}
 
 describe('meshctl lint', () => {
   for (const [format, ext] of [

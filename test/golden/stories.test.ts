@@ -2,11 +2,9 @@
 // plus the facts each story must state. Goldens are rewritten only with UPDATE_GOLDEN=1.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Explanation } from '../../src/core/engine/types.js';
 import { meshctl } from '../helpers/cli.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { golden } from '../helpers/golden.js';
 
 interface Case {
   readonly story: string;
@@ -257,23 +255,6 @@ const CASES: Case[] = [
     },
   },
 ];
-
-const update = process.env.UPDATE_GOLDEN === '1';
-
-function golden(path: string, actual: string): void {
-  const file = join(REPO_ROOT, path);
-  if (update || !existsSync(file)) {
-    assert.ok(update, `${path} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.equal(
-    actual,
-    readFileSync(file, 'utf8'),
-    `${path} differs (UPDATE_GOLDEN=1 rewrites it after review)`,
-  );
-}
 
 describe('story explanations', () => {
   for (const c of CASES) {

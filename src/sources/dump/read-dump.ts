@@ -2,6 +2,7 @@
 // what was expected. JSON stays bytes (indexed lazily); YAML (istioctl -o yaml) is parsed with positions.
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
+import { yamlInputError } from '../manifests/files.js';
 import { InputError } from '../../core/diagnostics/errors.js';
 import { ConfigDump } from '../../core/model/config-dump.js';
 import { ByteNode, ValueNode } from '../../core/model/doc-node.js';
@@ -100,12 +101,7 @@ function parseYaml(label: string, bytes: Uint8Array): ConfigDump {
   const text = new TextDecoder().decode(bytes);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-    const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new InputError(`${label}: ${where}invalid YAML: ${what}`, 'YAML indents with spaces, never tabs');
-  }
+  if (err) throw yamlInputError(label, err);
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
   if (typeof value !== 'object' || value === null)
     throw new InputError(

@@ -1,9 +1,9 @@
 // Manifests for lint: every object with the line and column of each of its fields, also inside
 // multi-document streams, `List` kinds, JSON files and stdin (helm template ... | meshctl lint -).
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { InputError } from '../../core/diagnostics/errors.js';
+import { manifestFiles, yamlInputError } from './files.js';
 import { isObject, type JsonObject } from '../../core/model/normalize.js';
 import {
   CLUSTER_SCOPED_KINDS,
@@ -52,13 +52,7 @@ export function lintResourcesFromText(file: string, text: string): LintResource[
   const out: LintResource[] = [];
   for (const doc of list) {
     const err = doc.errors[0];
-    if (err) {
-      const pos = err.linePos?.[0];
-      throw new InputError(
-        `${file}: ${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-        'YAML indents with spaces, never tabs',
-      );
-    }
+    if (err) throw yamlInputError(file, err);
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) continue;
     const start = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : 1;
@@ -79,23 +73,6 @@ export function lintResourcesFromText(file: string, text: string): LintResource[
   return out;
 }
 
-async function filesUnder(path: string): Promise<string[]> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch {
-    throw new InputError(`${path}: no such file or directory`);
-  }
-  if (!st.isDirectory()) return [path];
-  const out: string[] = [];
-  for (const name of (await readdir(path)).sort()) {
-    const p = join(path, name);
-    if ((await stat(p)).isDirectory()) out.push(...(await filesUnder(p)));
-    else if (/\.(ya?ml|json)$/i.test(name)) out.push(p);
-  }
-  return out;
-}
-
 export async function loadLintResources(
   paths: string[],
   stdin: () => Promise<Buffer>,
@@ -106,7 +83,7 @@ export async function loadLintResources(
       out.push(...lintResourcesFromText('-', (await stdin()).toString('utf8')));
       continue;
     }
-    for (const f of await filesUnder(p)) out.push(...lintResourcesFromText(f, await readFile(f, 'utf8')));
+    for (const f of await manifestFiles(p)) out.push(...lintResourcesFromText(f, await readFile(f, 'utf8')));
   }
   return out;
 }
