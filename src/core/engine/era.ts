@@ -55,8 +55,9 @@ function fingerprint(dump: ConfigDump): { min: Version; max: Version; what: stri
 }
 
 function inboundTargetFromClusters(dump: ConfigDump): Era['inboundTarget'] {
-  for (const c of dump.clusters()) {
-    if (c.istio?.direction !== 'inbound') continue;
+  for (const e of dump.entries('cluster')) {
+    if (!e.name.startsWith('inbound|')) continue; // decode only the inbound clusters
+    const c = dump.clusterAt(e);
     if (c.type === 'ORIGINAL_DST') return 'pod-ip';
     if (c.type === 'STATIC') return 'loopback';
   }

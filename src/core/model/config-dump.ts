@@ -36,6 +36,7 @@ export class ConfigDump {
   readonly index: DumpIndex;
   private readonly decodeIssues: Issue[] = [];
   private readonly normalized = new Map<IndexEntry, JsonObject>();
+  private readonly decodedClusters = new Map<IndexEntry, Cluster>();
   private cache: {
     listeners?: Listener[];
     clusters?: Cluster[];
@@ -113,9 +114,17 @@ export class ConfigDump {
   }
 
   clusters(): Cluster[] {
-    return (this.cache.clusters ??= this.entries('cluster').map((e) =>
-      decodeCluster(this.resource(e), e.state, this.decodeIssues),
-    ));
+    return (this.cache.clusters ??= this.entries('cluster').map((e) => this.clusterAt(e)));
+  }
+
+  /** One cluster, decoded on first use: lets a filtered question skip decoding the others. */
+  clusterAt(entry: IndexEntry): Cluster {
+    let c = this.decodedClusters.get(entry);
+    if (!c) {
+      c = decodeCluster(this.resource(entry), entry.state, this.decodeIssues);
+      this.decodedClusters.set(entry, c);
+    }
+    return c;
   }
 
   routeConfigs(): RouteConfigEntry[] {

@@ -1,6 +1,14 @@
 // One way to walk a document whether it is still bytes (JSON, decoded lazily) or already values (YAML, or
 // JSON small enough to have been parsed). The dump index is written once against this interface.
-import { arrayElements, decodeText, objectMembers, parseSpan, type Span } from './json-scan.js';
+import {
+  arrayElements,
+  decodeText,
+  objectMembers,
+  parseSpan,
+  type Member,
+  type Span,
+  type Structure,
+} from './json-scan.js';
 import { isObject } from './normalize.js';
 
 export type NodeKind = 'object' | 'array' | 'string' | 'scalar';
@@ -29,6 +37,8 @@ export class ByteNode implements DocNode {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly span: Span,
+    /** Pre-scanned children of the top levels (scanStructure): iterating them reads no bytes again. */
+    private readonly structure?: Structure,
   ) {
     this.kind = kindOfByte(bytes[span.start]);
   }
@@ -37,12 +47,15 @@ export class ByteNode implements DocNode {
   }
   *members(): Iterable<readonly [string, DocNode]> {
     if (this.kind !== 'object') return;
-    for (const m of objectMembers(this.bytes, this.span.start))
-      yield [m.key, new ByteNode(this.bytes, m)] as const;
+    const known = this.structure?.get(this.span.start) as Member[] | undefined;
+    for (const m of known ?? objectMembers(this.bytes, this.span.start))
+      yield [m.key, new ByteNode(this.bytes, m, this.structure)] as const;
   }
   *elements(): Iterable<DocNode> {
     if (this.kind !== 'array') return;
-    for (const e of arrayElements(this.bytes, this.span.start)) yield new ByteNode(this.bytes, e);
+    const known = this.structure?.get(this.span.start) as Span[] | undefined;
+    for (const e of known ?? arrayElements(this.bytes, this.span.start))
+      yield new ByteNode(this.bytes, e, this.structure);
   }
   value(): unknown {
     return parseSpan(this.bytes, this.span);

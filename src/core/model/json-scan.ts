@@ -185,3 +185,70 @@ export function lineAndColumn(bytes: Uint8Array, offset: number): { line: number
   }
   return { line, column: end - lineStart + 1 };
 }
+
+/** Children of the containers near the top of a document, by their start offset (see scanStructure). */
+export type Structure = Map<number, Member[] | Span[]>;
+
+/**
+ * One pass over the top `maxDepth` levels of a document, recording each container's members (objects) or
+ * elements (arrays); deeper values are skipped, not recorded. Walking a dump's sections level by level with
+ * objectMembers/arrayElements would re-scan the same bytes once per level; with this, every byte is read once.
+ */
+export function scanStructure(
+  bytes: Uint8Array,
+  start: number,
+  maxDepth: number,
+): { structure: Structure; end: number } {
+  const structure: Structure = new Map();
+  const visit = (pos: number, depth: number): number => {
+    const c = bytes[pos];
+    if (depth >= maxDepth || (c !== OPEN_BRACE && c !== OPEN_BRACKET)) return skipValue(bytes, pos);
+    if (c === OPEN_BRACE) {
+      const members: Member[] = [];
+      let i = skipWhitespace(bytes, pos + 1);
+      if (bytes[i] === CLOSE_BRACE) {
+        structure.set(pos, members);
+        return i + 1;
+      }
+      for (;;) {
+        expect(bytes, i, QUOTE, 'a quoted member name');
+        const keyEnd = skipString(bytes, i);
+        const key = decodeKey(bytes, i, keyEnd);
+        i = skipWhitespace(bytes, keyEnd);
+        expect(bytes, i, COLON, "':'");
+        const vStart = skipWhitespace(bytes, i + 1);
+        const vEnd = visit(vStart, depth + 1);
+        members.push({ key, start: vStart, end: vEnd });
+        i = skipWhitespace(bytes, vEnd);
+        if (bytes[i] === COMMA) {
+          i = skipWhitespace(bytes, i + 1);
+          continue;
+        }
+        expect(bytes, i, CLOSE_BRACE, "',' or '}'");
+        structure.set(pos, members);
+        return i + 1;
+      }
+    }
+    const elements: Span[] = [];
+    let i = skipWhitespace(bytes, pos + 1);
+    if (bytes[i] === CLOSE_BRACKET) {
+      structure.set(pos, elements);
+      return i + 1;
+    }
+    for (;;) {
+      const eStart = i;
+      const eEnd = visit(eStart, depth + 1);
+      elements.push({ start: eStart, end: eEnd });
+      i = skipWhitespace(bytes, eEnd);
+      if (bytes[i] === COMMA) {
+        i = skipWhitespace(bytes, i + 1);
+        continue;
+      }
+      expect(bytes, i, CLOSE_BRACKET, "',' or ']'");
+      structure.set(pos, elements);
+      return i + 1;
+    }
+  };
+  const end = visit(start, 0);
+  return { structure, end };
+}

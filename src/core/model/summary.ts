@@ -4,7 +4,7 @@ import { formatAddress, type Address } from './address.js';
 import type { Cluster } from './cluster.js';
 import type { ConfigDump } from './config-dump.js';
 import type { Endpoint, HealthStatus } from './endpoint.js';
-import { describeRef, type ConfigRef, type Direction } from './istio.js';
+import { describeRef, parseIstioClusterName, type ConfigRef, type Direction } from './istio.js';
 import { listenerKey, type FilterChain, type Listener } from './listener.js';
 import { describePathMatch, type RouteConfig } from './route.js';
 import { spiffeTrustDomain, type Secret } from './secret.js';
@@ -234,7 +234,14 @@ export function fqdnMatches(fqdn: string, query: string): boolean {
 
 export function summarizeClusters(dump: ConfigDump, filter: ClusterFilter = {}): ClusterSummary[] {
   const out: ClusterSummary[] = [];
-  for (const c of dump.clusters()) {
+  for (const entry of dump.entries('cluster')) {
+    // the index knows every cluster's name: filter on it before decoding (a big dump has tens of thousands)
+    const named = parseIstioClusterName(entry.name);
+    if (filter.fqdn !== undefined && !fqdnMatches(named ? named.fqdn : entry.name, filter.fqdn)) continue;
+    if (filter.port !== undefined && named?.port !== filter.port) continue;
+    if (filter.subset !== undefined && (named?.subset ?? '') !== filter.subset) continue;
+    if (filter.direction !== undefined && named?.direction !== filter.direction) continue;
+    const c = dump.clusterAt(entry);
     const fqdn = c.istio ? c.istio.fqdn : c.name;
     if (filter.fqdn !== undefined && !fqdnMatches(fqdn, filter.fqdn)) continue;
     if (filter.port !== undefined && c.istio?.port !== filter.port) continue;

@@ -6,7 +6,10 @@ import { yamlInputError } from '../manifests/files.js';
 import { InputError } from '../../core/diagnostics/errors.js';
 import { ConfigDump } from '../../core/model/config-dump.js';
 import { ByteNode, ValueNode } from '../../core/model/doc-node.js';
-import { JsonScanError, lineAndColumn, skipValue, skipWhitespace } from '../../core/model/json-scan.js';
+import { JsonScanError, lineAndColumn, scanStructure, skipWhitespace } from '../../core/model/json-scan.js';
+
+/** root > configs > config > section > entry: the resources inside are skipped in the same pass, read on demand. */
+const DUMP_INDEX_DEPTH = 5;
 
 export async function readInput(path: string, stdin: () => Promise<Buffer> = readStdin): Promise<Buffer> {
   if (path === '-') return stdin();
@@ -81,14 +84,15 @@ function scanError(label: string, bytes: Uint8Array, e: JsonScanError): InputErr
 
 function parseJson(label: string, bytes: Uint8Array, start: number): ConfigDump {
   try {
-    const end = skipValue(bytes, start);
+    // One pass records the dump's top levels (root, configs, sections, entries, resources' own fields), so
+    // indexing reads every byte once; resources are decoded later from their recorded spans.
+    const { structure, end } = scanStructure(bytes, start, DUMP_INDEX_DEPTH);
     const rest = skipWhitespace(bytes, end);
-    if (rest < bytes.length) {
+    if (rest < bytes.length)
       throw new JsonScanError('unexpected data after the end of the JSON document', rest);
-    }
     return new ConfigDump(
       label,
-      new ByteNode(bytes, { start, end }),
+      new ByteNode(bytes, { start, end }, structure),
       (offset) => lineAndColumn(bytes, offset).line,
     );
   } catch (e) {
