@@ -81,8 +81,8 @@ describe('json-scan', () => {
     const configs = b.indexOf(0x5b);
     assert.deepEqual(structure.get(configs), [...arrayElements(b, configs)]);
     // levels below maxDepth are skipped, not recorded
-    assert.ok(structure.has(text.indexOf('{"cluster"')), 'depth 3 is recorded');
-    assert.equal(structure.get(text.indexOf('{"name"')), undefined, 'depth 4 is skipped');
+    assert.ok(structure.has(text.indexOf('[ {"cluster"')), 'depth 3 (a section array) is recorded');
+    assert.equal(structure.get(text.indexOf('{"cluster"')), undefined, 'depth 4 is skipped, not recorded');
     assert.throws(() => scanStructure(bytes('{"a": [1, 2'), 0, 4), JsonScanError);
   });
 });
