@@ -25,9 +25,13 @@ function at(l: Listener, ip: string, port: number): boolean {
 
 /** The listener iptables delivers captured connections to: bound to `port`, with use_original_dst. */
 export function captureListener(dump: ConfigDump, port: number): Listener | undefined {
-  const bound = dump
-    .listeners()
-    .filter((l) => serving(l) && addresses(l).some((a) => a.kind === 'socket' && a.port === port));
+  const byName = dump.listenersNamed((n) => n.startsWith('virtual') || n.endsWith(`_${port}`));
+  const pool = byName?.some((l) => addresses(l).some((a) => a.kind === 'socket' && a.port === port))
+    ? byName
+    : dump.listeners();
+  const bound = pool.filter(
+    (l) => serving(l) && addresses(l).some((a) => a.kind === 'socket' && a.port === port),
+  );
   return bound.find((l) => l.useOriginalDst) ?? bound.find((l) => l.bindToPort);
 }
 
@@ -40,7 +44,9 @@ export interface HandOff {
 
 /** Envoy's hand-off lookup: exact ip:port among all active listeners, then the wildcard of the family. */
 export function handOff(dump: ConfigDump, ip: string, port: number, from: Listener): HandOff {
-  const candidates = dump.listeners().filter((l) => serving(l) && l !== from);
+  // Istio names listeners `<ip>_<port>`: on a big dump, decode only the ones that could take this address
+  const named = dump.listenersNamed((n) => n.endsWith(`_${port}`));
+  const candidates = (named ?? dump.listeners()).filter((l) => serving(l) && l !== from);
   const exact = candidates.find((l) => at(l, ip, port));
   const samePort = candidates.filter((l) => addresses(l).some((a) => a.kind === 'socket' && a.port === port));
   const alternatives = samePort

@@ -37,6 +37,7 @@ export class ConfigDump {
   private readonly decodeIssues: Issue[] = [];
   private readonly normalized = new Map<IndexEntry, JsonObject>();
   private readonly decodedClusters = new Map<IndexEntry, Cluster>();
+  private readonly decodedListeners = new Map<IndexEntry, Listener>();
   private cache: {
     listeners?: Listener[];
     clusters?: Cluster[];
@@ -108,9 +109,29 @@ export class ConfigDump {
   }
 
   listeners(): Listener[] {
-    return (this.cache.listeners ??= this.entries('listener').map((e) =>
-      decodeListener(this.resource(e), e.state, this.decodeIssues),
-    ));
+    return (this.cache.listeners ??= this.entries('listener').map((e) => this.listenerAt(e)));
+  }
+
+  /** One listener, decoded on first use. */
+  listenerAt(entry: IndexEntry): Listener {
+    let l = this.decodedListeners.get(entry);
+    if (!l) {
+      l = decodeListener(this.resource(entry), entry.state, this.decodeIssues);
+      this.decodedListeners.set(entry, l);
+    }
+    return l;
+  }
+
+  /**
+   * The serving listeners whose names pass `wanted`, if every listener follows Istio's naming (`<ip>_<port>`,
+   * `virtual*`): then a lookup by address can go by name and decode only those. undefined otherwise.
+   */
+  listenersNamed(wanted: (name: string) => boolean): Listener[] | undefined {
+    const entries = this.entries('listener');
+    if (!entries.every((e) => /^(virtual\w*|[\d.:a-fA-F[\]]+_\d+)$/.test(e.name))) return undefined;
+    return entries
+      .filter((e) => wanted(e.name) && (e.state === 'active' || e.state === 'static'))
+      .map((e) => this.listenerAt(e));
   }
 
   clusters(): Cluster[] {
