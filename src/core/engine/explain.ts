@@ -5,7 +5,7 @@ import { formatAddress } from '../model/address.js';
 import type { Cluster } from '../model/cluster.js';
 import type { ConfigDump } from '../model/config-dump.js';
 import { decodeCluster } from '../model/cluster.js';
-import { decodeRouteConfig, type RouteConfig } from '../model/route.js';
+import type { RouteConfig } from '../model/route.js';
 import { describeRef, parseIstioClusterName } from '../model/istio.js';
 import type { MeshInventory, PodInfo } from '../model/k8s.js';
 import type {
@@ -303,8 +303,8 @@ function clusterByName(dump: ConfigDump, name: string): { cluster: Cluster | und
 }
 
 function routeConfigByName(dump: ConfigDump, name: string): RouteConfig | undefined {
-  const raw = dump.find('routeConfig', name);
-  return raw ? decodeRouteConfig(raw, `routes[${name}]`, []) : undefined;
+  const entry = dump.entries('routeConfig').find((e) => e.name === name && e.state !== 'error');
+  return entry ? dump.routeConfigAt(entry) : undefined; // decoded once per process, shared with resolveHost
 }
 
 // ------------------------------------------------------------------------------------------------------------

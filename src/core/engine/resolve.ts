@@ -73,7 +73,12 @@ export function resolveHost(
   }
   if (!src) return undefined;
   // What the source proxy knows: a virtual host with this name and a ClusterIP among its domains.
-  for (const rc of src.routeConfigs()) {
+  // Istio's RDS for a port is named after it (`9080`, or `<host>:<port>` for sniffed services): look there
+  // first, so a big dump decodes one route configuration, not all of them
+  const rds = src.entries('routeConfig');
+  const likely = rds.filter((e) => e.name === String(port) || e.name.endsWith(`:${port}`));
+  const ordered = [...likely, ...rds.filter((e) => !likely.includes(e))];
+  for (const rc of ordered.map((e) => src.routeConfigAt(e))) {
     for (const vh of rc.virtualHosts) {
       const names = vh.domains.map((d) => d.toLowerCase());
       if (!names.includes(h) && !names.includes(`${h}:${port}`)) continue;

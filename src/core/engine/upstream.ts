@@ -119,9 +119,7 @@ export function endpointsOf(
     };
   if (cluster.type === 'EDS') {
     const service = cluster.edsServiceName ?? cluster.name;
-    const la = dump
-      .loadAssignments()
-      .find((l) => l.clusterName === service || l.clusterName === cluster.name);
+    const la = dump.loadAssignmentFor([service, cluster.name]);
     if (la)
       return {
         source: 'eds',

@@ -38,6 +38,7 @@ export class ConfigDump {
   private readonly normalized = new Map<IndexEntry, JsonObject>();
   private readonly decodedClusters = new Map<IndexEntry, Cluster>();
   private readonly decodedListeners = new Map<IndexEntry, Listener>();
+  private readonly decodedRoutes = new Map<IndexEntry, RouteConfigEntry>();
   private cache: {
     listeners?: Listener[];
     clusters?: Cluster[];
@@ -148,11 +149,21 @@ export class ConfigDump {
     return c;
   }
 
+  /** One route configuration, decoded on first use. */
+  routeConfigAt(entry: IndexEntry): RouteConfigEntry {
+    let rc = this.decodedRoutes.get(entry);
+    if (!rc) {
+      rc = {
+        ...decodeRouteConfig(this.resource(entry), `routes[${entry.name}]`, this.decodeIssues),
+        state: entry.state,
+      };
+      this.decodedRoutes.set(entry, rc);
+    }
+    return rc;
+  }
+
   routeConfigs(): RouteConfigEntry[] {
-    return (this.cache.routes ??= this.entries('routeConfig').map((e) => ({
-      ...decodeRouteConfig(this.resource(e), `routes[${e.name}]`, this.decodeIssues),
-      state: e.state,
-    })));
+    return (this.cache.routes ??= this.entries('routeConfig').map((e) => this.routeConfigAt(e)));
   }
 
   /** EDS load assignments (`?include_eds`), or host lists from admin `/clusters`. */
@@ -167,6 +178,17 @@ export class ConfigDump {
     return (this.cache.secrets ??= this.entries('secret').map((e) =>
       decodeSecret(this.resource(e), e.state),
     ));
+  }
+
+  /** The load assignment of one cluster (EDS or admin /clusters), decoding only that one. */
+  loadAssignmentFor(names: readonly string[]): LoadAssignment | undefined {
+    const e = this.index.entries.find(
+      (x) => (x.kind === 'endpoints' || x.kind === 'clusterStatus') && names.includes(x.name),
+    );
+    if (!e) return undefined;
+    return e.kind === 'endpoints'
+      ? decodeLoadAssignment(this.resource(e), e.name, e.state)
+      : decodeClusterStatus(this.resource(e), e.state);
   }
 
   /** Decode one resource by name without decoding the others of its kind. */
