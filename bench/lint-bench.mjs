@@ -2,8 +2,8 @@
 // on the same file (reading it and parsing every document with the `yaml` package, nothing else).
 // Usage: npm run build && node bench/lint-bench.mjs [N=10000] [RUNS=5]
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { bench as benchOnce } from './measure.mjs';
 
 const N = Number(process.argv[2] ?? 10000);
 const RUNS = Number(process.argv[3] ?? 5);
@@ -30,34 +30,7 @@ for (let i = 0; i < N; i++) {
 }
 writeFileSync(file, docs.join('---\n'));
 
-/** Runs a command under /usr/bin/time -v; returns wall seconds and peak RSS in MB. */
-function measure(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+(?:\.\d+)?)/.exec(r.stderr);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  if (!wall || !rss) throw new Error(`could not measure ${cmd} ${args.join(' ')}: ${r.stderr.slice(-500)}`);
-  return {
-    wall: Number(wall[1] ?? 0) * 60 + Number(wall[2]),
-    rssMb: Number(rss[1]) / 1024,
-    status: r.status,
-  };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function bench(name, cmd, args) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(measure(cmd, args));
-  return {
-    name,
-    wall: median(runs.map((r) => r.wall)),
-    rssMb: Math.max(...runs.map((r) => r.rssMb)),
-    status: runs[0].status,
-  };
-}
+const bench = (name, cmd, args) => benchOnce(name, cmd, args, RUNS);
 
 // two baselines: parsing alone with js-yaml (what lint parses values with) and with the yaml package's CST
 // (what gives positions, built by lint only for documents with findings)

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { parseTimeReport } from './measure.mjs';
 import { startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
 
 const MB = Number(process.argv[2] ?? 150);
@@ -39,14 +40,7 @@ function timed(args) {
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (status) => {
-      const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+(?:\.\d+)?)/.exec(err);
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-      resolve({
-        status,
-        wall: Number(wall?.[1] ?? 0) * 60 + Number(wall?.[2] ?? 0),
-        rssMb: Number(rss?.[1] ?? 0) / 1024,
-        err,
-      });
+      resolve({ status, ...(parseTimeReport(err) ?? { wall: 0, rssMb: 0 }), err });
     });
   });
 }

@@ -1,0 +1,37 @@
+// Shared by the benchmark scripts: run a command several times under /usr/bin/time -v and keep the median
+// wall time and the largest peak RSS, so every figure and its baseline are measured the same way.
+import { spawnSync } from 'node:child_process';
+
+/** Runs a command once under /usr/bin/time -v; returns wall seconds, peak RSS in MB and the exit status. */
+export function measureOnce(cmd, args) {
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const m = parseTimeReport(r.stderr);
+  if (!m) throw new Error(`could not measure ${cmd} ${args.join(' ')}: ${r.stderr.slice(-500)}`);
+  return { ...m, status: r.status, stdout: r.stdout };
+}
+
+/** Wall seconds and peak RSS (MB) from the report `/usr/bin/time -v` writes to stderr; undefined if absent. */
+export function parseTimeReport(stderr) {
+  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+(?:\.\d+)?)/.exec(stderr);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  if (!wall || !rss) return undefined;
+  return { wall: Number(wall[1] ?? 0) * 60 + Number(wall[2]), rssMb: Number(rss[1]) / 1024 };
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median wall time and worst peak RSS over `runs` runs of one command. */
+export function bench(name, cmd, args, runs) {
+  const all = [];
+  for (let i = 0; i < runs; i++) all.push(measureOnce(cmd, args));
+  return {
+    name,
+    wall: median(all.map((r) => r.wall)),
+    rssMb: Math.max(...all.map((r) => r.rssMb)),
+    status: all[0].status,
+    stdout: all[0].stdout,
+  };
+}
