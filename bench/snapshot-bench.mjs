@@ -1,0 +1,106 @@
+// A big cluster through the live path: `meshctl snapshot` of PODS pods (dumps of 0.2–5 MB, served by each
+// pod's fake Envoy admin behind the local Kubernetes API server's port-forward) with --concurrency 8, next to
+// a baseline measured in the same run on the same files: node reading and JSON.parse-ing every dump once.
+// Usage: npm run build && node bench/snapshot-bench.mjs [PODS=200] [CONCURRENCY=8]
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTimeReport } from './measure.mjs';
+import { startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
+
+const PODS = Number(process.argv[2] ?? 200);
+const CONCURRENCY = Number(process.argv[3] ?? 8);
+const out = join('bench', 'out');
+mkdirSync(out, { recursive: true });
+
+// five dump sizes from ~0.2 MB to ~5 MB (the generator writes ~2.2 MB per 1,000 services), pods cycle them
+const SERVICES = [90, 450, 900, 1500, 2300];
+const files = SERVICES.map((n) => {
+  const file = join(out, `sidecar-${n}.json`);
+  if (!existsSync(file)) {
+    const g = spawnSync(process.execPath, ['bench/gen-dump.mjs', String(n), file], { stdio: 'inherit' });
+    if (g.status !== 0) throw new Error(`generating ${file} failed`);
+  }
+  return file;
+});
+
+function timed(args) {
+  return new Promise((resolve) => {
+    const child = spawn('/usr/bin/time', ['-v', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (status) =>
+      resolve({ status, err, ...(parseTimeReport(err) ?? { wall: 0, rssMb: 0 }) }),
+    );
+  });
+}
+
+const pods = Array.from({ length: PODS }, (_, i) => {
+  const name = `app-${i}`;
+  const namespace = `ns-${i % 10}`;
+  return {
+    namespace,
+    name,
+    dump: files[i % files.length],
+    raw: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, labels: { app: `app-${i}` } },
+      spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] },
+      status: {
+        podIP: `10.1.${i >> 8}.${i & 255}`,
+        containerStatuses: [{ name: 'istio-proxy', ready: true }],
+      },
+    },
+  };
+});
+const totalMb = pods.reduce((s, p) => s + statSync(p.dump).size, 0) / 1024 / 1024;
+const api = await startKubeApiServer({ pods });
+try {
+  const allFiles = JSON.stringify(pods.map((p) => p.dump));
+  const baseline = await timed([
+    process.execPath,
+    '-e',
+    `for (const f of ${allFiles}) JSON.parse(require('fs').readFileSync(f, 'utf8'))`,
+  ]);
+  const snapDir = join(mkdtempSync(join(tmpdir(), 'meshctl-bench-')), 'snap');
+  const snap = await timed([
+    process.execPath,
+    'bin/meshctl.js',
+    'snapshot',
+    '--all-namespaces',
+    '--concurrency',
+    String(CONCURRENCY),
+    '--out',
+    snapDir,
+    '--kubeconfig',
+    api.kubeconfig(),
+  ]);
+  if (snap.status !== 0) throw new Error(`snapshot failed: ${snap.err.slice(-600)}`);
+  const written = readdirSync(join(snapDir, 'dumps'), { recursive: true }).filter((f) =>
+    String(f).endsWith('.json'),
+  ).length;
+  console.log(
+    `snapshot bench: ${PODS} pods, dumps 0.2–5 MB (${totalMb.toFixed(0)} MB in all), --concurrency ${CONCURRENCY}`,
+  );
+  console.log(
+    `  baseline: node reads + JSON.parse every dump   ${baseline.wall.toFixed(2)} s   peak RSS ${baseline.rssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `  meshctl snapshot                               ${snap.wall.toFixed(2)} s   peak RSS ${snap.rssMb.toFixed(0)} MB   (${written} dumps written)`,
+  );
+  console.log(
+    `  ratio: time ${(snap.wall / baseline.wall).toFixed(2)}x, memory ${(snap.rssMb / baseline.rssMb).toFixed(2)}x the baseline`,
+  );
+  if (written !== PODS) {
+    console.error(`FAIL: ${written} dumps written for ${PODS} pods`);
+    process.exitCode = 1;
+  }
+  if (snap.rssMb > 300) {
+    console.error(`FAIL: peak RSS ${snap.rssMb.toFixed(0)} MB is over the 300 MB bound`);
+    process.exitCode = 1;
+  }
+} finally {
+  await api.close();
+}
