@@ -73,9 +73,16 @@ for (const n of SIZES) {
   rows.push({ n, sizeMb, parse, jq, get, explain });
 }
 
-const f = (b) => (b ? `${b.wall.toFixed(2)} s ${b.rssMb.toFixed(0)} MB` : 'n/a');
+// a baseline that fails (JSON.parse cannot hold a dump over V8's 512 MiB string limit) is shown as failed,
+// not as a time to compare against
+// explain's exit 2 with a complete Explanation is an answer (an unknown verdict), not a failure
+const ok = (b) => b && (b.status === 0 || b.stdout.startsWith('{'));
+const f = (b) =>
+  !b ? 'n/a' : `${b.wall.toFixed(2)} s ${b.rssMb.toFixed(0)} MB${ok(b) ? '' : ` FAILED (exit ${b.status})`}`;
 const ratio = (b, base) =>
-  `${(b.wall / base.wall).toFixed(2)}x time, ${(b.rssMb / base.rssMb).toFixed(2)}x mem`;
+  ok(base)
+    ? `${(b.wall / base.wall).toFixed(2)}x time, ${(b.rssMb / base.rssMb).toFixed(2)}x mem`
+    : 'the baseline failed';
 console.log(
   `dump bench: median of ${RUNS} runs, peak RSS the largest of them${hasJq ? '' : ' (jq not installed)'}`,
 );
@@ -96,7 +103,7 @@ console.log(
   `  ${'services'.padEnd(10)}${'MB'.padEnd(8)}${'JSON.parse'.padEnd(12)}${'jq'.padEnd(12)}${'get'.padEnd(12)}explain`,
 );
 for (const r of rows) {
-  const per = (b) => (b ? ((b.wall / r.sizeMb) * 100).toFixed(2) : 'n/a').padEnd(12);
+  const per = (b) => (ok(b) ? ((b.wall / r.sizeMb) * 100).toFixed(2) : 'n/a').padEnd(12);
   console.log(
     `  ${String(r.n).padEnd(10)}${r.sizeMb.toFixed(0).padEnd(8)}${per(r.parse)}${per(r.jq)}${per(r.get)}${per(r.explain)}`,
   );
