@@ -1,6 +1,6 @@
 // Shared by the benchmark scripts: run a command several times under /usr/bin/time -v and keep the median
 // wall time and the largest peak RSS, so every figure and its baseline are measured the same way.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** Runs a command once under /usr/bin/time -v; returns wall seconds, peak RSS in MB and the exit status. */
 export function measureOnce(cmd, args) {
@@ -34,4 +34,19 @@ export function bench(name, cmd, args, runs) {
     status: all[0].status,
     stdout: all[0].stdout,
   };
+}
+
+/**
+ * Like measureOnce, but without blocking the event loop: for benches that serve the measured command from
+ * their own process (the local Kubernetes API server). Resolves with stderr kept for error messages.
+ */
+export function measureAsync(args) {
+  return new Promise((resolve) => {
+    const child = spawn('/usr/bin/time', ['-v', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (status) =>
+      resolve({ status, err, ...(parseTimeReport(err) ?? { wall: 0, rssMb: 0 }) }),
+    );
+  });
 }

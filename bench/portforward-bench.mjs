@@ -3,11 +3,10 @@
 // baseline measured in the same run on the same file (node reading it and JSON.parse). Peak RSS from
 // /usr/bin/time -v. Usage: npm run build && node bench/portforward-bench.mjs [MB=150]
 import { mkdirSync, mkdtempSync, statSync, createWriteStream } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { parseTimeReport } from './measure.mjs';
+import { measureAsync } from './measure.mjs';
 import { startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
 
 const MB = Number(process.argv[2] ?? 150);
@@ -34,17 +33,6 @@ async function generate() {
   await once(w, 'finish');
 }
 
-function timed(args) {
-  return new Promise((resolve) => {
-    const child = spawn('/usr/bin/time', ['-v', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (status) => {
-      resolve({ status, ...(parseTimeReport(err) ?? { wall: 0, rssMb: 0 }), err });
-    });
-  });
-}
-
 await generate();
 const size = statSync(file).size / 1024 / 1024;
 const api = await startKubeApiServer({
@@ -64,13 +52,13 @@ const api = await startKubeApiServer({
   ],
 });
 try {
-  const baseline = await timed([
+  const baseline = await measureAsync([
     process.execPath,
     '-e',
     `JSON.parse(require('fs').readFileSync(${JSON.stringify(file)},'utf8'))`,
   ]);
   const snapDir = join(mkdtempSync(join(tmpdir(), 'meshctl-bench-')), 'snap');
-  const snap = await timed([
+  const snap = await measureAsync([
     process.execPath,
     'bin/meshctl.js',
     'snapshot',
@@ -91,9 +79,13 @@ try {
   console.log(
     `  ratio: time ${(snap.wall / baseline.wall).toFixed(2)}x, memory ${(snap.rssMb / baseline.rssMb).toFixed(2)}x the baseline; peak RSS ${(snap.rssMb / size).toFixed(2)}x the dump size`,
   );
-  // the bound this bench guards: the dump streams to disk; only the redaction pass holds it once
-  if (snap.rssMb > 2.5 * size + 100) {
-    console.error(`FAIL: peak RSS ${snap.rssMb.toFixed(0)} MB exceeds 2.5x the dump size + 100 MB`);
+  // the bound this bench guards: the dump streams to disk; only the redaction pass holds it once. Node with
+  // the Kubernetes client loaded sits near 190 MB whatever the dump, hence the floor for small sizes.
+  const bound = Math.max(2.5 * size + 100, 250);
+  if (snap.rssMb > bound) {
+    console.error(
+      `FAIL: peak RSS ${snap.rssMb.toFixed(0)} MB exceeds ${bound.toFixed(0)} MB (2.5x the dump + 100 MB, at least 250 MB)`,
+    );
     process.exitCode = 1;
   }
 } finally {

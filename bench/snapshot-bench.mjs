@@ -3,10 +3,10 @@
 // a baseline measured in the same run on the same files: node reading and JSON.parse-ing every dump once.
 // Usage: npm run build && node bench/snapshot-bench.mjs [PODS=200] [CONCURRENCY=8]
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTimeReport } from './measure.mjs';
+import { measureAsync } from './measure.mjs';
 import { startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
 
 const PODS = Number(process.argv[2] ?? 200);
@@ -24,17 +24,6 @@ const files = SERVICES.map((n) => {
   }
   return file;
 });
-
-function timed(args) {
-  return new Promise((resolve) => {
-    const child = spawn('/usr/bin/time', ['-v', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (status) =>
-      resolve({ status, err, ...(parseTimeReport(err) ?? { wall: 0, rssMb: 0 }) }),
-    );
-  });
-}
 
 const pods = Array.from({ length: PODS }, (_, i) => {
   const name = `app-${i}`;
@@ -59,13 +48,13 @@ const totalMb = pods.reduce((s, p) => s + statSync(p.dump).size, 0) / 1024 / 102
 const api = await startKubeApiServer({ pods });
 try {
   const allFiles = JSON.stringify(pods.map((p) => p.dump));
-  const baseline = await timed([
+  const baseline = await measureAsync([
     process.execPath,
     '-e',
     `for (const f of ${allFiles}) JSON.parse(require('fs').readFileSync(f, 'utf8'))`,
   ]);
   const snapDir = join(mkdtempSync(join(tmpdir(), 'meshctl-bench-')), 'snap');
-  const snap = await timed([
+  const snap = await measureAsync([
     process.execPath,
     'bin/meshctl.js',
     'snapshot',
