@@ -2,25 +2,25 @@
 // file touches process.exitCode (architecture.md rule 7).
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../core/diagnostics/errors.js';
-import { loadDumps, readStdin } from '../sources/dump/read-dump.js';
 import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
-import { resourceType, runGet, type GetOptions } from './get.js';
-import {
-  gatewayQuery,
-  inboundQuery,
-  podToPodQuery,
-  requestQuery,
-  runExplain,
-  type ExplainOptions,
-} from './explain.js';
+import type { GetOptions } from './get.js';
+import type { ExplainOptions } from './explain.js';
 import type { Query, World } from '../core/engine/explain.js';
-import { loadManifests } from '../sources/manifests/read-manifests.js';
-import { loadSockets } from '../sources/sockets/read-sockets.js';
-import { readSnapshot } from '../sources/snapshot/read-snapshot.js';
-import { liveDumpOf, liveExplain, type GlobalOptions } from './live.js';
-import { runCheck, runSnapshot, type SnapshotCliOptions } from './cluster-commands.js';
-import { runLint, type LintCliOptions } from './lint.js';
+import type { GlobalOptions } from './live.js';
+import type { SnapshotCliOptions } from './cluster-commands.js';
+import type { LintCliOptions } from './lint.js';
 import type { CliIo } from './io.js';
+
+// Each command's modules (parsers, renderers, the Kubernetes client) load when that command runs, so
+// `--help` and usage errors load only commander: start-up is part of the 3 a.m. experience.
+const getCommand = () => import('./get.js');
+const explainCommand = () => import('./explain.js');
+type ExplainModule = Awaited<ReturnType<typeof explainCommand>>;
+const liveSources = () => import('./live.js');
+const readDumps = () => import('../sources/dump/read-dump.js');
+const readManifests = () => import('../sources/manifests/read-manifests.js');
+const readSockets = () => import('../sources/sockets/read-sockets.js');
+const readSnapshotDir = () => import('../sources/snapshot/read-snapshot.js');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -89,11 +89,14 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         pod: string | undefined,
         opts: GetOptions & { dump?: string[]; snapshot?: string },
       ) => {
+        const { resourceType, runGet } = await getCommand();
         const type = resourceType(typeArg);
         if (opts.snapshot && opts.dump?.length)
           throw new InputError('give either --snapshot or --dump, not both');
         if (!opts.snapshot && !opts.dump?.length) {
-          const dump = await liveDumpOf(
+          const dump = await (
+            await liveSources()
+          ).liveDumpOf(
             program.opts<GlobalOptions>(),
             pod,
             type === 'endpoints',
@@ -103,8 +106,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           return;
         }
         const dumps = opts.snapshot
-          ? (await readSnapshot(opts.snapshot)).dumps
-          : await loadDumps(opts.dump ?? [], io.stdin);
+          ? (await (await readSnapshotDir()).readSnapshot(opts.snapshot)).dumps
+          : await (await readDumps()).loadDumps(opts.dump ?? [], io.stdin);
         setExit(runGet(type, dumps, pod, opts, io));
       },
     );
@@ -134,7 +137,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       '\nExamples:\n  meshctl lint k8s/\n  helm template charts/app | meshctl lint - -o sarif > meshctl.sarif\n  meshctl lint deploy.yaml --fail-on error --ignore MESH0009',
     )
     .action(async (paths: string[], o: LintCliOptions) =>
-      setExit(await runLint(paths, o, io, program.opts<GlobalOptions>())),
+      setExit(await (await import('./lint.js')).runLint(paths, o, io, program.opts<GlobalOptions>())),
     );
 
   program
@@ -149,13 +152,17 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--sockets', "also read each pod's listening sockets (needs exec)")
     .option('--concurrency <n>', 'pods read at once', '8')
     .action(async (o: SnapshotCliOptions) =>
-      setExit(await runSnapshot(program.opts<GlobalOptions>(), o, io)),
+      setExit(
+        await (await import('./cluster-commands.js')).runSnapshot(program.opts<GlobalOptions>(), o, io),
+      ),
     );
 
   program
     .command('check')
     .description('Check that the current context has the (read-only) permissions meshctl needs')
-    .action(async () => setExit(await runCheck(program.opts<GlobalOptions>(), io)));
+    .action(async () =>
+      setExit(await (await import('./cluster-commands.js')).runCheck(program.opts<GlobalOptions>(), io)),
+    );
 
   const explain = program
     .command('explain')
@@ -200,10 +207,10 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   };
   const world = async (o: Raw): Promise<World> => {
     if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
-    const extraInventory = await loadManifests(o.filename ?? [], io.stdin);
-    const extraSockets = await loadSockets(o.sockets ?? []);
+    const extraInventory = await (await readManifests()).loadManifests(o.filename ?? [], io.stdin);
+    const extraSockets = await (await readSockets()).loadSockets(o.sockets ?? []);
     if (o.snapshot) {
-      const snap = await readSnapshot(o.snapshot);
+      const snap = await (await readSnapshotDir()).readSnapshot(o.snapshot);
       for (const f of snap.failed)
         io.stderr.write(`note: the snapshot could not capture ${f.pod}: ${f.error}\n`);
       const inv = snap.inventory;
@@ -219,31 +226,36 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       };
     }
     if (!o.dump?.length) throw new LiveNeeded();
-    return { dumps: await loadDumps(o.dump, io.stdin), inventory: extraInventory, sockets: extraSockets };
+    const dumps = await (await readDumps()).loadDumps(o.dump, io.stdin);
+    return { dumps, inventory: extraInventory, sockets: extraSockets };
   };
   const go = async (
     o: Raw,
-    build: (w: World) => Query,
+    buildWith: (explainModule: ExplainModule, w: World) => Query,
     live: { source: string; destination?: string; namespaces?: string[] },
   ) => {
+    const explainModule = await explainCommand();
+    const build = (w: World) => buildWith(explainModule, w);
     let w: World;
     try {
       w = await world(o);
     } catch (e) {
       if (!(e instanceof LiveNeeded)) throw e;
-      w = await liveExplain(
+      w = await (
+        await liveSources()
+      ).liveExplain(
         program.opts<GlobalOptions>(),
         live,
         live.namespaces ?? [],
         build,
-        await loadSockets(o.sockets ?? []),
+        await (await readSockets()).loadSockets(o.sockets ?? []),
         {
           ...(o.via ? { via: o.via } : {}),
           ...(o.execSockets ? { execSockets: true } : {}),
         },
       );
     }
-    setExit(runExplain(w, build, o, io));
+    setExit(explainModule.runExplain(w, build, o, io));
   };
   inputs(
     explain.command('pod-to-pod').description('A connection from one pod to another pod (by name or IP)'),
@@ -252,7 +264,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .argument('<dst>', 'destination pod: name, pod.namespace, namespace/pod or IP')
     .option('--port <port>', 'destination port')
     .action((src: string, dst: string, o: Raw) =>
-      go(o, (w) => podToPodQuery(w, src, dst, o), { source: src, destination: dst }),
+      go(o, (x, w) => x.podToPodQuery(w, src, dst, o), { source: src, destination: dst }),
     );
   inputs(
     explain
@@ -263,17 +275,17 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .argument('<url>', 'http://reviews:9080/path, tcp://10.0.0.5:3306, ...')
     .option('--port <port>', 'port when the URL has none')
     .action((src: string, url: string, o: Raw) =>
-      go(o, (w) => requestQuery(w, src, url, o), { source: src, namespaces: urlNamespaces(url) }),
+      go(o, (x, w) => x.requestQuery(w, src, url, o), { source: src, namespaces: urlNamespaces(url) }),
     );
   inputs(explain.command('gateway').description('Traffic arriving at a gateway pod on a port (no capture)'))
     .argument('<gateway>', 'gateway pod')
     .option('--port <port>', "the gateway pod's port (the Service's targetPort)")
-    .action((gw: string, o: Raw) => go(o, (w) => gatewayQuery(w, gw, o), { source: gw }));
+    .action((gw: string, o: Raw) => go(o, (x, w) => x.gatewayQuery(w, gw, o), { source: gw }));
   inputs(explain.command('inbound').description('Only the receiving side: a connection arriving at a pod'))
     .argument('<pod>', 'destination pod')
     .option('--port <port>', 'destination port')
     .option('--from <ip>', 'source IP of the connection')
-    .action((pod: string, o: Raw) => go(o, (w) => inboundQuery(w, pod, o), { source: pod }));
+    .action((pod: string, o: Raw) => go(o, (x, w) => x.inboundQuery(w, pod, o), { source: pod }));
   return program;
 }
 
@@ -304,7 +316,7 @@ if (isMain) {
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: readStdin,
+    stdin: async () => (await readDumps()).readStdin(),
     env: process.env,
     now: () => new Date(),
   };
