@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN, REPO_ROOT } from '../helpers/paths.js';
 
-/** The URLs of every module the binary resolved while running `args`. */
-function modulesLoaded(args: string[]): string[] {
+/** The URLs of every module the binary resolved while running `args`, and its exit code. */
+function modulesLoaded(args: string[]): { mods: string[]; status: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'meshctl-startup-'));
   const log = join(dir, 'modules.log');
   writeFileSync(log, '');
@@ -37,13 +37,13 @@ export async function resolve(specifier, context, next) {
     },
   );
   assert.ok(r.status !== null && r.status <= 2, r.stderr);
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { mods: readFileSync(log, 'utf8').split('\n').filter(Boolean), status: r.status };
 }
 
 const loads = (mods: string[], part: string) => mods.some((m) => m.includes(part));
 
 test('--help loads commander and the shell, not parsers, renderers or the Kubernetes client', () => {
-  const mods = modulesLoaded(['--help']);
+  const { mods } = modulesLoaded(['--help']);
   assert.ok(loads(mods, '/commander/'), 'the hook saw commander (it works)');
   for (const heavy of [
     '/yaml/',
@@ -56,17 +56,17 @@ test('--help loads commander and the shell, not parsers, renderers or the Kubern
     assert.ok(!loads(mods, heavy), `--help loaded ${heavy}`);
 });
 
-test('an offline explain on a snapshot loads the parsers it needs but not the Kubernetes client', () => {
-  const mods = modulesLoaded([
-    'explain',
-    'pod-to-pod',
-    'my-release-zookeeper-1',
-    'my-release-zookeeper-0',
-    '--port',
-    '3888',
-    '--snapshot',
-    'fixtures/snapshots/story4-zookeeper-istio-1.9',
-  ]);
+/** The explain command of the README's first screen, as a user copies it (after `node bin/meshctl.js`). */
+function readmeFirstCommand(): string[] {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const line = /node bin\/meshctl\.js (explain [^\n]+)/.exec(readme)?.[1];
+  assert.ok(line, "the README's first screen shows a meshctl explain command");
+  return line.trim().split(/\s+/);
+}
+
+test("the README's first command explains offline without loading the Kubernetes client", () => {
+  const { mods, status } = modulesLoaded(readmeFirstCommand());
+  assert.equal(status, 1, 'the README says it exits 1: the traffic fails');
   assert.ok(loads(mods, '/src/sources/snapshot/'), 'the snapshot reader is loaded');
   assert.ok(!loads(mods, '@kubernetes/client-node'), 'the Kubernetes client is not loaded');
 });
