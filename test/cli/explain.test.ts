@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Explanation } from '../../src/core/engine/types.js';
 import { meshctl } from '../helpers/cli.js';
-import { real } from '../helpers/paths.js';
+import { real, ZK_ELECTION_PORT } from '../helpers/paths.js';
 
 const ZK9 = 'fixtures/snapshots/story4-zookeeper-istio-1.9';
 const ZK9_DUMPS = [
@@ -22,18 +22,7 @@ const PRODUCTPAGE = real(
 
 describe('meshctl explain', () => {
   it('prints the Explanation JSON of the contract (meshctl/v1)', () => {
-    const r = meshctl([
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
-      '--snapshot',
-      ZK9,
-      '-o',
-      'json',
-    ]);
+    const r = meshctl([...ZK_ELECTION_PORT, '--snapshot', ZK9, '-o', 'json']);
     assert.equal(r.code, 1);
     const e = JSON.parse(r.stdout) as Explanation;
     assert.equal(e.apiVersion, 'meshctl/v1');
@@ -101,26 +90,10 @@ describe('meshctl explain', () => {
 
   it('takes dumps, manifests and sockets as separate inputs and gives the same answer as the snapshot', () => {
     const fromSnapshot = JSON.parse(
-      meshctl([
-        'explain',
-        'pod-to-pod',
-        'my-release-zookeeper-1',
-        'my-release-zookeeper-0',
-        '--port',
-        '3888',
-        '--snapshot',
-        ZK9,
-        '-o',
-        'json',
-      ]).stdout,
+      meshctl([...ZK_ELECTION_PORT, '--snapshot', ZK9, '-o', 'json']).stdout,
     ) as Explanation;
     const r = meshctl([
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
+      ...ZK_ELECTION_PORT,
       ...ZK9_DUMPS,
       '-f',
       `${ZK9}/k8s`,
@@ -323,16 +296,7 @@ describe('meshctl explain', () => {
   it('reads a snapshot archived with tar czf as it reads the directory', () => {
     const file = join(dir, 'zk.tar.gz');
     execFileSync('tar', ['czf', file, '-C', join(ZK9, '..'), 'story4-zookeeper-istio-1.9']);
-    const args = [
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
-      '-o',
-      'json',
-    ];
+    const args = [...ZK_ELECTION_PORT, '-o', 'json'];
     const a = JSON.parse(meshctl([...args, '--snapshot', file]).stdout) as Explanation;
     const b = JSON.parse(meshctl([...args, '--snapshot', ZK9]).stdout) as Explanation;
     assert.deepEqual(a.outcome, b.outcome);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { meshctlAsync } from '../helpers/cli.js';
 import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-api-server.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { REPO_ROOT, ZK_ELECTION_PORT } from '../helpers/paths.js';
 
 const SNAP = join(REPO_ROOT, 'fixtures/snapshots/story4-zookeeper-istio-1.9');
 let api: KubeApiServer;
@@ -105,30 +105,9 @@ describe('live cluster', () => {
       '--sockets',
       `my-release-zookeeper-0=${join(SNAP, 'sockets/default/my-release-zookeeper-0.txt')}`,
     ];
-    const r = await live([
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
-      '-o',
-      'json',
-      ...sockets,
-    ]);
+    const r = await live([...ZK_ELECTION_PORT, '-o', 'json', ...sockets]);
     assert.equal(r.code, 1, r.stderr);
-    const offline = await meshctlAsync([
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
-      '--snapshot',
-      SNAP,
-      '-o',
-      'json',
-    ]);
+    const offline = await meshctlAsync([...ZK_ELECTION_PORT, '--snapshot', SNAP, '-o', 'json']);
     const a = JSON.parse(r.stdout) as {
       outcome: unknown;
       steps: Array<{ stage: string; result: string; name: string }>;
@@ -235,16 +214,7 @@ describe('live cluster', () => {
     assert.ok(index.pods.find((p) => p.name === 'my-release-zookeeper-2')?.error);
     assert.equal(statSync(join(out, 'dumps/default/my-release-zookeeper-0.json')).mode & 0o777, 0o600);
     assert.equal(statSync(out).mode & 0o777, 0o700);
-    const args = [
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
-      '-o',
-      'json',
-    ];
+    const args = [...ZK_ELECTION_PORT, '-o', 'json'];
     const offline = JSON.parse((await meshctlAsync([...args, '--snapshot', out])).stdout) as {
       outcome: unknown;
       steps: Array<{ stage: string; result: string; name: string; detail: string }>;
@@ -306,17 +276,7 @@ describe('live cluster', () => {
   });
 
   it('explain --exec-sockets reads the receiving pod sockets and finds the refusal', async () => {
-    const r = await live([
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
-      '--exec-sockets',
-      '-o',
-      'json',
-    ]);
+    const r = await live([...ZK_ELECTION_PORT, '--exec-sockets', '-o', 'json']);
     assert.equal(r.code, 1, r.stderr);
     const e = JSON.parse(r.stdout) as {
       outcome: { responseFlag: string; failedStage: string };
@@ -331,20 +291,7 @@ describe('live cluster', () => {
     const r = await live(['snapshot', '--out', out, '--sockets']);
     assert.equal(r.code, 0, r.stderr);
     const e = JSON.parse(
-      (
-        await meshctlAsync([
-          'explain',
-          'pod-to-pod',
-          'my-release-zookeeper-1',
-          'my-release-zookeeper-0',
-          '--port',
-          '3888',
-          '--snapshot',
-          out,
-          '-o',
-          'json',
-        ])
-      ).stdout,
+      (await meshctlAsync([...ZK_ELECTION_PORT, '--snapshot', out, '-o', 'json'])).stdout,
     ) as { outcome: { responseFlag: string } };
     assert.equal(e.outcome.responseFlag, 'UF');
   });
@@ -406,20 +353,7 @@ describe('live cluster', () => {
     assert.match(listing, /^incident\/meshctl-snapshot\.json$/m);
     assert.match(listing, /^incident\/dumps\/default\/my-release-zookeeper-0\.json$/m);
     const e = JSON.parse(
-      (
-        await meshctlAsync([
-          'explain',
-          'pod-to-pod',
-          'my-release-zookeeper-1',
-          'my-release-zookeeper-0',
-          '--port',
-          '3888',
-          '--snapshot',
-          file,
-          '-o',
-          'json',
-        ])
-      ).stdout,
+      (await meshctlAsync([...ZK_ELECTION_PORT, '--snapshot', file, '-o', 'json'])).stdout,
     ) as { outcome: { cluster: string } };
     assert.equal(e.outcome.cluster, 'outbound|3888||my-release-zookeeper-headless.default.svc.cluster.local');
   });
