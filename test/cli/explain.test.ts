@@ -177,7 +177,7 @@ describe('meshctl explain', () => {
   });
 
   it('plain text without colour when not on a terminal; colour codes only on a TTY', async () => {
-    const r = meshctl([
+    const gateway31400 = [
       'explain',
       'gateway',
       'istio-ingressgateway-5d9c6b8f7c-x2k4q',
@@ -185,22 +185,11 @@ describe('meshctl explain', () => {
       '31400',
       '--snapshot',
       'fixtures/snapshots/story3-tcp-echo-gateway',
-    ]);
+    ];
+    const r = meshctl(gateway31400);
     assert.ok(!r.stdout.includes('\u001b['), 'no escape codes');
     const { renderExplanation } = await import('../../src/render/explanation.js');
-    const e = JSON.parse(
-      meshctl([
-        'explain',
-        'gateway',
-        'istio-ingressgateway-5d9c6b8f7c-x2k4q',
-        '--port',
-        '31400',
-        '--snapshot',
-        'fixtures/snapshots/story3-tcp-echo-gateway',
-        '-o',
-        'json',
-      ]).stdout,
-    ) as Explanation;
+    const e = JSON.parse(meshctl([...gateway31400, '-o', 'json']).stdout) as Explanation;
     assert.ok(renderExplanation(e, { color: true }).includes('\u001b[32m✓'), 'green ticks on a TTY');
     assert.equal(renderExplanation(e, { color: false }), r.stdout);
   });

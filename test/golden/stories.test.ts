@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { Explanation } from '../../src/core/engine/types.js';
 import { meshctl } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
+import { ZK_ELECTION_PORT } from '../helpers/paths.js';
 
 interface Case {
   readonly story: string;
@@ -220,7 +221,7 @@ const CASES: Case[] = [
   {
     story: 'story4-zookeeper-istio-1.9',
     name: 'pod-to-pod-3888',
-    args: ['explain', 'pod-to-pod', 'my-release-zookeeper-1', 'my-release-zookeeper-0', '--port', '3888'],
+    args: ZK_ELECTION_PORT,
     exit: 1,
     expect: {
       result: 'failed',
@@ -237,14 +238,14 @@ const CASES: Case[] = [
   {
     story: 'story4-zookeeper-istio-1.10',
     name: 'pod-to-pod-3888',
-    args: ['explain', 'pod-to-pod', 'my-release-zookeeper-1', 'my-release-zookeeper-0', '--port', '3888'],
+    args: ZK_ELECTION_PORT,
     exit: 0,
     expect: { result: 'delivered', steps: [['application', 'matched', '10.96.8.10:3888']] },
   },
   {
     story: 'story4-zookeeper-istio-1.10-strict',
     name: 'pod-to-pod-3888',
-    args: ['explain', 'pod-to-pod', 'my-release-zookeeper-1', 'my-release-zookeeper-0', '--port', '3888'],
+    args: ZK_ELECTION_PORT,
     exit: 0,
     expect: {
       result: 'delivered',
