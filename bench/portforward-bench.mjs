@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { measureAsync } from './measure.mjs';
-import { startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
+import { fakePod, startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
 
 const MB = Number(process.argv[2] ?? 150);
 const out = join('bench', 'out');
@@ -36,20 +36,7 @@ async function generate() {
 await generate();
 const size = statSync(file).size / 1024 / 1024;
 const api = await startKubeApiServer({
-  pods: [
-    {
-      namespace: 'default',
-      name: 'big-0',
-      dump: file,
-      raw: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'big-0', namespace: 'default' },
-        spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] },
-        status: { podIP: '10.0.0.5', containerStatuses: [{ name: 'istio-proxy', ready: true }] },
-      },
-    },
-  ],
+  pods: [fakePod({ namespace: 'default', name: 'big-0', ip: '10.0.0.5', dump: file })],
 });
 try {
   const baseline = await measureAsync([

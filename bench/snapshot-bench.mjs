@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureAsync } from './measure.mjs';
-import { startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
+import { fakePod, startKubeApiServer } from '../dist/test/helpers/kube-api-server.js';
 
 const PODS = Number(process.argv[2] ?? 200);
 const CONCURRENCY = Number(process.argv[3] ?? 8);
@@ -25,25 +25,14 @@ const files = SERVICES.map((n) => {
   return file;
 });
 
-const pods = Array.from({ length: PODS }, (_, i) => {
-  const name = `app-${i}`;
-  const namespace = `ns-${i % 10}`;
-  return {
-    namespace,
-    name,
+const pods = Array.from({ length: PODS }, (_, i) =>
+  fakePod({
+    namespace: `ns-${i % 10}`,
+    name: `app-${i}`,
+    ip: `10.1.${i >> 8}.${i & 255}`,
     dump: files[i % files.length],
-    raw: {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace, labels: { app: `app-${i}` } },
-      spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] },
-      status: {
-        podIP: `10.1.${i >> 8}.${i & 255}`,
-        containerStatuses: [{ name: 'istio-proxy', ready: true }],
-      },
-    },
-  };
-});
+  }),
+);
 const totalMb = pods.reduce((s, p) => s + statSync(p.dump).size, 0) / 1024 / 1024;
 const api = await startKubeApiServer({ pods });
 try {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { meshctlAsync } from '../helpers/cli.js';
-import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-api-server.js';
+import { fakePod, startKubeApiServer, type KubeApiServer } from '../helpers/kube-api-server.js';
 import { REPO_ROOT, ZK_ELECTION_PORT } from '../helpers/paths.js';
 
 const SNAP = join(REPO_ROOT, 'fixtures/snapshots/story4-zookeeper-istio-1.9');
@@ -39,28 +39,8 @@ before(async () => {
         ...(hasDump ? { dump, sockets } : {}),
       };
     });
-  pods.push({
-    namespace: 'default',
-    name: 'not-ready',
-    raw: <Record<string, unknown>>{
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'not-ready', namespace: 'default' },
-      spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] },
-      status: { podIP: '10.96.1.2', containerStatuses: [{ name: 'istio-proxy', ready: false }] },
-    },
-  });
-  pods.push({
-    namespace: 'default',
-    name: 'no-sidecar',
-    raw: <Record<string, unknown>>{
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'no-sidecar', namespace: 'default' },
-      spec: { containers: [{ name: 'app' }] },
-      status: { podIP: '10.96.1.1' },
-    },
-  });
+  pods.push(fakePod({ namespace: 'default', name: 'not-ready', ip: '10.96.1.2', ready: false }));
+  pods.push(fakePod({ namespace: 'default', name: 'no-sidecar', ip: '10.96.1.1', sidecar: false }));
   const legacy = {
     apiVersion: 'v1',
     kind: 'Service',

@@ -23,6 +23,33 @@ export interface FakePod {
   readonly sockets?: string;
 }
 
+/** A pod as the API returns it: an app container, and an istio-proxy sidecar unless `sidecar` is false. */
+export function fakePod(p: {
+  namespace: string;
+  name: string;
+  ip: string;
+  sidecar?: boolean;
+  ready?: boolean;
+  dump?: string;
+}): FakePod {
+  const sidecar = p.sidecar ?? true;
+  return {
+    namespace: p.namespace,
+    name: p.name,
+    ...(p.dump ? { dump: p.dump } : {}),
+    raw: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: p.name, namespace: p.namespace, labels: { app: p.name } },
+      spec: { containers: [{ name: 'app' }, ...(sidecar ? [{ name: 'istio-proxy' }] : [])] },
+      status: {
+        podIP: p.ip,
+        ...(sidecar ? { containerStatuses: [{ name: 'istio-proxy', ready: p.ready ?? true }] } : {}),
+      },
+    },
+  };
+}
+
 export interface Faults {
   /** `verb resource namespace` triples that get 403 (namespace '*' for any). */
   deny: Array<{ verb: string; resource: string; namespace: string }>;
