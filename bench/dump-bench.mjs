@@ -16,6 +16,9 @@ const hasJq = spawnSync('jq', ['--version']).status === 0;
 // the generator gives service i the name svc-i in namespace ns-(i % 100) on port 80/8080/9080/5000 by i % 4;
 // svc-6 is on 9080 in every size
 const FQDN = 'svc-6.ns-6.svc.cluster.local';
+// explain exits 2 with a complete Explanation when evidence is missing (here: no destination dump), so a
+// command succeeded when it exited 0 or printed its JSON answer
+const ok = (b) => b && (b.status === 0 || b.stdout.startsWith('{') || b.stdout.startsWith('['));
 const rows = [];
 for (const n of SIZES) {
   const file = join(out, `sidecar-${n}.json`);
@@ -65,18 +68,13 @@ for (const n of SIZES) {
     ],
     RUNS,
   );
-  // explain exits 2 with a complete Explanation when evidence is missing (here: no destination dump), so
-  // success is judged by the answer printed, not the exit code
   for (const b of [get, explain])
-    if (!b.stdout.startsWith('{') && !b.stdout.startsWith('['))
-      throw new Error(`${b.name} on ${file} printed no JSON (exit ${b.status})`);
+    if (!ok(b)) throw new Error(`${b.name} on ${file} printed no JSON (exit ${b.status})`);
   rows.push({ n, sizeMb, parse, jq, get, explain });
 }
 
 // a baseline that fails (JSON.parse cannot hold a dump over V8's 512 MiB string limit) is shown as failed,
 // not as a time to compare against
-// explain's exit 2 with a complete Explanation is an answer (an unknown verdict), not a failure
-const ok = (b) => b && (b.status === 0 || b.stdout.startsWith('{'));
 const f = (b) =>
   !b ? 'n/a' : `${b.wall.toFixed(2)} s ${b.rssMb.toFixed(0)} MB${ok(b) ? '' : ` FAILED (exit ${b.status})`}`;
 const ratio = (b, base) =>
