@@ -616,11 +616,11 @@ class Simulation {
       proxy,
       'matched',
       rc.name || rcName,
-      `${rc.virtualHosts.length} virtual hosts${rc.ignorePortInHostMatching ? '; the port of the Host is ignored (ignore_port_in_host_matching)' : '; Host must match a domain including its port'}`,
+      `${rc.hosts.length} virtual hosts${rc.ignorePortInHostMatching ? '; the port of the Host is ignored (ignore_port_in_host_matching)' : '; Host must match a domain including its port'}`,
     );
     const d = routeRequest(rc, req);
     if (d.kind === 'no-virtual-host') {
-      const domains = rc.virtualHosts.flatMap((v) => v.domains).length;
+      const domains = rc.hosts.reduce((n, v) => n + v.domains.length, 0);
       this.trace.add(
         'virtualHost',
         proxy,
@@ -628,7 +628,7 @@ class Simulation {
         req.host,
         `no virtual host of ${rc.name} has the domain "${req.host}" (${domains} domains, no "*" catch-all); Envoy answers 404 NR`,
         {
-          alternatives: rc.virtualHosts.slice(0, 8).map((v) => ({
+          alternatives: rc.hosts.slice(0, 8).map((v) => ({
             name: v.name,
             reason: `domains ${v.domains.slice(0, 4).join(', ')}${v.domains.length > 4 ? ', ...' : ''}`,
           })),

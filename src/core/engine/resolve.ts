@@ -79,7 +79,7 @@ export function resolveHost(
   const likely = rds.filter((e) => e.name === String(port) || e.name.endsWith(`:${port}`));
   const ordered = [...likely, ...rds.filter((e) => !likely.includes(e))];
   for (const rc of ordered.map((e) => src.routeConfigAt(e))) {
-    for (const vh of rc.virtualHosts) {
+    for (const vh of rc.hosts) {
       const names = vh.domains.map((d) => d.toLowerCase());
       if (!names.includes(h) && !names.includes(`${h}:${port}`)) continue;
       const ipDomain = vh.domains.map((d) => d.replace(/:\d+$/, '')).find((d) => isIp(d));

@@ -186,8 +186,9 @@ function redirectLocation(
 }
 
 export function routeRequest(rc: RouteConfig, req: HttpRequest): RouteDecision {
-  const vhost = selectVirtualHost(rc.virtualHosts, req.host, rc.ignorePortInHostMatching);
-  if (!vhost) return { kind: 'no-virtual-host', host: req.host };
+  const chosen = selectVirtualHost(rc.hosts, req.host, rc.ignorePortInHostMatching);
+  if (!chosen) return { kind: 'no-virtual-host', host: req.host };
+  const vhost: VirtualHostChoice = { ...chosen, vhost: rc.virtualHost(chosen.index) };
   const requireTls = str(vhost.vhost.raw, 'require_tls');
   if (!req.ssl && (requireTls === 'ALL' || (requireTls === 'EXTERNAL_ONLY' && !req.internal)))
     return { kind: 'require-tls', vhost, location: `https://${stripPort(req.host)}${req.path}` };

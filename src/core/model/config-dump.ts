@@ -3,13 +3,13 @@
 import type { Issue } from '../diagnostics/issue.js';
 import { decodeCluster, type Cluster } from './cluster.js';
 import { indexDump, type DumpIndex, type IndexEntry, type ResourceKind } from './dump-index.js';
-import type { DocNode } from './doc-node.js';
+import { stringAt, type DocNode } from './doc-node.js';
 import { decodeClusterStatus, decodeLoadAssignment, type LoadAssignment } from './endpoint.js';
 import { JsonScanError } from './json-scan.js';
 import { decodeListener, type Listener } from './listener.js';
-import { isObject, normalizeResource, type Json, type JsonObject } from './normalize.js';
+import { camelToSnake, isObject, normalizeResource, type Json, type JsonObject } from './normalize.js';
 import { proxyIdentity, type ProxyIdentity } from './proxy.js';
-import { decodeRouteConfig, type RouteConfig } from './route.js';
+import { decodeRouteConfig, routeConfigOf, type RouteConfig } from './route.js';
 import { decodeSecret, type Secret } from './secret.js';
 
 /** Where a problem sits in the source: the caller knows the bytes and turns offsets into lines. */
@@ -73,27 +73,41 @@ export class ConfigDump {
   resource(entry: IndexEntry): JsonObject {
     let v = this.normalized.get(entry);
     if (v) return v;
-    let raw: unknown;
+    // A resource's own @type is redundant with where it sits (and older dumps omit it): dropped so every
+    // dialect gives the same model; `get -o json` writes the v3 type back.
+    const { ['@type']: _type, ...rest } = this.decodeObject(entry, entry.node, () => entry.node.value());
+    v = rest;
+    this.normalized.set(entry, v);
+    return v;
+  }
+
+  /** `read()` of a part of the entry's resource, its syntax errors located in the file. */
+  private guarded<T>(entry: IndexEntry, at: DocNode, read: () => T): T {
     try {
-      raw = entry.node.value();
+      return read();
     } catch (e) {
-      const offset = e instanceof JsonScanError ? e.offset : entry.node.offset;
+      if (!(e instanceof JsonScanError) && !(e instanceof SyntaxError)) throw e;
+      const offset = e instanceof JsonScanError ? e.offset : at.offset;
       throw new ResourceDecodeError(
-        e instanceof Error ? e.message : String(e),
+        e.message,
         this.source,
         entry.location,
         offset !== undefined ? this.locate(offset) : undefined,
       );
     }
-    const n: Json = normalizeResource(raw);
+  }
+
+  /** The object `read()` returns for `at`, normalised. */
+  private decodeObject(entry: IndexEntry, at: DocNode, read: () => unknown): JsonObject {
+    const n: Json = normalizeResource(this.guarded(entry, at, read));
     if (!isObject(n))
-      throw new ResourceDecodeError('expected an object', this.source, entry.location, this.line(entry));
-    // A resource's own @type is redundant with where it sits (and older dumps omit it): dropped so every
-    // dialect gives the same model; `get -o json` writes the v3 type back.
-    const { ['@type']: _type, ...rest } = n;
-    v = rest;
-    this.normalized.set(entry, v);
-    return v;
+      throw new ResourceDecodeError(
+        'expected an object',
+        this.source,
+        entry.location,
+        at.offset !== undefined ? this.locate(at.offset) : undefined,
+      );
+    return n;
   }
 
   private line(entry: IndexEntry): number | undefined {
@@ -153,13 +167,36 @@ export class ConfigDump {
   routeConfigAt(entry: IndexEntry): RouteConfigEntry {
     let rc = this.decodedRoutes.get(entry);
     if (!rc) {
-      rc = {
-        ...decodeRouteConfig(this.resource(entry), `routes[${entry.name}]`, this.decodeIssues),
-        state: entry.state,
-      };
+      rc = Object.assign(this.readRouteConfig(entry), { state: entry.state });
       this.decodedRoutes.set(entry, rc);
     }
     return rc;
+  }
+
+  /**
+   * A route configuration with each virtual host's name and domains read and the rest left in the dump until
+   * that host is chosen: an unscoped sidecar's table for a port holds a virtual host per service.
+   */
+  private readRouteConfig(entry: IndexEntry): RouteConfig {
+    const path = `routes[${entry.name}]`;
+    const members = entry.node.kind === 'object' ? [...entry.node.members()] : [];
+    const hostsKey = members.find(([k, v]) => camelToSnake(k) === 'virtual_hosts' && v.kind === 'array')?.[0];
+    if (hostsKey === undefined) return decodeRouteConfig(this.resource(entry), path, this.decodeIssues);
+    const { ['@type']: _type, ...shell } = this.decodeObject(entry, entry.node, () =>
+      Object.fromEntries(members.map(([k, v]) => [k, k === hostsKey ? [] : v.value()])),
+    );
+    const hosts = members.find(([k]) => k === hostsKey)![1];
+    const sources = this.guarded(entry, hosts, () =>
+      [...hosts.elements()].map((vh) => {
+        const domains = vh.get('domains')?.value();
+        return {
+          name: stringAt(vh.get('name')) ?? '',
+          domains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string') : [],
+          load: () => this.decodeObject(entry, vh, () => vh.value()),
+        };
+      }),
+    );
+    return routeConfigOf(shell, sources, path, this.decodeIssues);
   }
 
   routeConfigs(): RouteConfigEntry[] {
@@ -204,7 +241,7 @@ export class ConfigDump {
       () => this.bootstrap(),
       () => this.listeners(),
       () => this.clusters(),
-      () => this.routeConfigs(),
+      () => this.routeConfigs().forEach((rc) => rc.virtualHosts),
       () => this.loadAssignments(),
       () => this.secrets(),
     ];

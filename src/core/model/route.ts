@@ -122,11 +122,31 @@ export interface VirtualHost {
   readonly raw: JsonObject;
 }
 
+/** What choosing a virtual host reads: its name and domains. */
+export interface VirtualHostHeader {
+  readonly name: string;
+  readonly domains: readonly string[];
+}
+
+/** A virtual host not yet decoded: its header, and how to read the rest when it is chosen. */
+export interface VirtualHostSource extends VirtualHostHeader {
+  load(): JsonObject;
+}
+
 export interface RouteConfig {
   readonly name: string;
+  /**
+   * Name and domains of every virtual host, in order. A sidecar without Sidecar scoping has one virtual host
+   * per service on a port (tens of thousands): host selection reads only these, and decodes the one chosen.
+   */
+  readonly hosts: readonly VirtualHostHeader[];
+  /** The virtual host at `i` in `hosts`, decoded in full on first use. */
+  virtualHost(i: number): VirtualHost;
+  /** Every virtual host, decoded (listings read them all). */
   readonly virtualHosts: VirtualHost[];
   readonly ignorePortInHostMatching: boolean;
   readonly validateClusters: boolean | undefined;
+  /** The whole RouteConfiguration, virtual hosts included. */
   readonly raw: JsonObject;
 }
 
@@ -321,17 +341,49 @@ export function decodeVirtualHost(v: JsonObject, path: string, issues: Issue[]):
 }
 
 export function decodeRouteConfig(rc: JsonObject, path: string, issues: Issue[]): RouteConfig {
-  const vhosts = objects(rc, 'virtual_hosts').map((v, i) =>
-    decodeVirtualHost(v, `${path}.virtual_hosts[${str(v, 'name') ?? i}]`, issues),
-  );
-  if (arr(rc, 'vhds').length > 0 || obj(rc, 'vhds'))
+  const sources = objects(rc, 'virtual_hosts').map((v) => ({
+    name: str(v, 'name') ?? '',
+    domains: strings(v, 'domains'),
+    load: () => v,
+  }));
+  return routeConfigOf(rc, sources, path, issues);
+}
+
+/**
+ * A route configuration whose virtual hosts are decoded when asked for. `shell` is the RouteConfiguration;
+ * its `virtual_hosts` (if any) are replaced by those of `sources` in `raw`.
+ */
+export function routeConfigOf(
+  shell: JsonObject,
+  sources: readonly VirtualHostSource[],
+  path: string,
+  issues: Issue[],
+): RouteConfig {
+  if (arr(shell, 'vhds').length > 0 || obj(shell, 'vhds'))
     issues.push({ severity: 'warning', path, message: 'VHDS (on-demand virtual hosts) is not simulated' });
+  const decoded: Array<VirtualHost | undefined> = [];
+  const virtualHost = (i: number): VirtualHost => {
+    const source = sources[i];
+    if (!source) throw new RangeError(`route configuration ${path} has no virtual host ${i}`);
+    return (decoded[i] ??= decodeVirtualHost(
+      source.load(),
+      `${path}.virtual_hosts[${source.name || i}]`,
+      issues,
+    ));
+  };
+  const all = (): VirtualHost[] => sources.map((_, i) => virtualHost(i));
   return {
-    name: str(rc, 'name') ?? '',
-    virtualHosts: vhosts,
-    ignorePortInHostMatching: bool(rc, 'ignore_port_in_host_matching') ?? false,
-    validateClusters: bool(rc, 'validate_clusters'),
-    raw: rc,
+    name: str(shell, 'name') ?? '',
+    hosts: sources,
+    virtualHost,
+    get virtualHosts() {
+      return all();
+    },
+    ignorePortInHostMatching: bool(shell, 'ignore_port_in_host_matching') ?? false,
+    validateClusters: bool(shell, 'validate_clusters'),
+    get raw() {
+      return 'virtual_hosts' in shell ? { ...shell, virtual_hosts: all().map((v) => v.raw) } : shell;
+    },
   };
 }
 

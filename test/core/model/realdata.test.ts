@@ -72,7 +72,8 @@ function withoutTypes(v: unknown): unknown {
   if (v instanceof Date || v === null || typeof v !== 'object') return v;
   return Object.fromEntries(
     Object.entries(v)
-      .filter(([k]) => k !== '@type' && k !== 'typeUrl')
+      // functions are the model's lazy readers (a route configuration's virtual hosts), not its data
+      .filter(([k, x]) => k !== '@type' && k !== 'typeUrl' && typeof x !== 'function')
       .map(([k, x]) => [k, withoutTypes(x)]),
   );
 }

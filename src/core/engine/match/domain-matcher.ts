@@ -1,14 +1,20 @@
 // Virtual-host selection (route config_impl.cc RouteMatcher::findVirtualHost; envoy-semantics.md section 3):
 // exact domain, then suffix wildcards `*.foo.com` longest first, then prefix wildcards `foo.*` longest first,
 // then the single `*`. The host is lower-cased; with ignore_port_in_host_matching its `:port` is dropped.
-import type { VirtualHost } from '../../model/route.js';
+import type { VirtualHost, VirtualHostHeader } from '../../model/route.js';
 
 export type DomainMatchKind = 'exact' | 'suffix' | 'prefix' | 'any';
 
-export interface VirtualHostChoice {
-  readonly vhost: VirtualHost;
+/** The domain match that wins, and the index in `vhosts` of the virtual host that has it. */
+export interface DomainChoice {
+  readonly index: number;
   readonly domain: string;
   readonly kind: DomainMatchKind;
+}
+
+/** The chosen virtual host, decoded. */
+export interface VirtualHostChoice extends DomainChoice {
+  readonly vhost: VirtualHost;
 }
 
 /** Where the port starts in a Host value: the last `:` not inside `[...]` (header_utility.cc getPortStart). */
@@ -36,16 +42,16 @@ function wildcardMatches(domain: string, host: string): DomainMatchKind | undefi
 }
 
 export function selectVirtualHost(
-  vhosts: readonly VirtualHost[],
+  vhosts: readonly VirtualHostHeader[],
   rawHost: string,
   ignorePort: boolean,
-): VirtualHostChoice | undefined {
+): DomainChoice | undefined {
   let host = rawHost.toLowerCase();
   if (ignorePort) host = stripPort(host);
-  let best: VirtualHostChoice | undefined;
+  let best: DomainChoice | undefined;
   const rank = { exact: 3, suffix: 2, prefix: 1, any: 0 };
-  for (const vhost of vhosts) {
-    for (const raw of vhost.domains) {
+  for (let index = 0; index < vhosts.length; index++) {
+    for (const raw of vhosts[index]!.domains) {
       const domain = raw.toLowerCase();
       const kind: DomainMatchKind | undefined = domain === host ? 'exact' : wildcardMatches(domain, host);
       if (!kind) continue;
@@ -54,13 +60,13 @@ export function selectVirtualHost(
         rank[kind] > rank[best.kind] ||
         (rank[kind] === rank[best.kind] && kind !== 'exact' && domain.length > best.domain.length)
       )
-        best = { vhost, domain: raw, kind };
+        best = { index, domain: raw, kind };
     }
   }
   return best;
 }
 
-export function describeDomainMatch(c: VirtualHostChoice, host: string): string {
+export function describeDomainMatch(c: DomainChoice, host: string): string {
   switch (c.kind) {
     case 'exact':
       return `host ${JSON.stringify(host)} is the domain ${JSON.stringify(c.domain)}`;

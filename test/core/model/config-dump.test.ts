@@ -1,0 +1,87 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ResourceDecodeError } from '../../../src/core/model/config-dump.js';
+import { routeRequest } from '../../../src/core/engine/route-table.js';
+import { parseDump } from '../../../src/sources/dump/read-dump.js';
+
+const T = 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump';
+
+/** A route dump, one member per line; with `broken` its second virtual host holds invalid JSON (line 9). */
+function routesDump(hostsKey: string, broken = true): string {
+  const vhost = (name: string, routes: string) =>
+    `{\n"name": "${name}",\n"domains": ["${name}", "${name}:9080"],\n"routes": ${routes}\n}`;
+  const route = (cluster: string) => `[{"match": {"prefix": "/"}, "route": {"cluster": "${cluster}"}}]`;
+  return [
+    `{"configs": [{"@type": "${T}", "dynamic_route_configs": [{"route_config": {`,
+    `"name": "9080",`,
+    `"${hostsKey}": [`,
+    `${vhost('reviews', route('outbound|9080||reviews'))},`,
+    `${vhost('ratings', broken ? '[{"match": {"prefix": "/"}, "route": {"cluster": tru}}]' : route('outbound|9080||ratings'))},`,
+    `${vhost('details', route('outbound|9080||details'))}`,
+    `],`,
+    `"validate_clusters": false`,
+    `}}]}]}`,
+  ].join('\n');
+}
+
+describe('route configurations read lazily', () => {
+  for (const hostsKey of ['virtual_hosts', 'virtualHosts']) {
+    it(`${hostsKey}: reads every host's domains, decodes only the one a request chooses`, () => {
+      const dump = parseDump('routes.json', new TextEncoder().encode(routesDump(hostsKey)));
+      const rc = dump.routeConfigs()[0]!;
+      assert.deepEqual(
+        rc.hosts.map((h) => [h.name, ...h.domains]),
+        [
+          ['reviews', 'reviews', 'reviews:9080'],
+          ['ratings', 'ratings', 'ratings:9080'],
+          ['details', 'details', 'details:9080'],
+        ],
+      );
+      const d = routeRequest(rc, {
+        host: 'details:9080',
+        path: '/',
+        method: 'GET',
+        headers: new Map(),
+        ssl: false,
+        internal: true,
+      });
+      assert.equal(d.kind, 'route');
+      assert.equal(d.kind === 'route' && d.cluster, 'outbound|9080||details');
+      assert.equal(rc.validateClusters, false);
+    });
+  }
+
+  it('a broken virtual host is an error, with its line, when it is chosen or listed', () => {
+    const dump = parseDump('routes.json', new TextEncoder().encode(routesDump('virtual_hosts')));
+    const rc = dump.routeConfigs()[0]!;
+    assert.throws(
+      () =>
+        routeRequest(rc, {
+          host: 'ratings',
+          path: '/',
+          method: 'GET',
+          headers: new Map(),
+          ssl: false,
+          internal: true,
+        }),
+      (e: unknown) =>
+        e instanceof ResourceDecodeError && e.line === 9 && /routes\[9080\]|route_config/.test(e.location),
+    );
+    const issues = dump.validate();
+    assert.ok(issues.some((i) => i.severity === 'error' && i.line === 9));
+  });
+
+  it('raw is the whole RouteConfiguration, in its key order', () => {
+    const dump = parseDump('routes.json', new TextEncoder().encode(routesDump('virtualHosts', false)));
+    const raw = dump.routeConfigs()[0]!.raw;
+    assert.deepEqual(Object.keys(raw), ['name', 'virtual_hosts', 'validate_clusters']);
+    assert.deepEqual(
+      (raw.virtual_hosts as Array<{ name: string; routes: unknown[] }>).map((v) => [v.name, v.routes.length]),
+      [
+        ['reviews', 1],
+        ['ratings', 1],
+        ['details', 1],
+      ],
+    );
+  });
+});
