@@ -22,17 +22,17 @@ export type { Explanation, Step, Outcome, Call, Hint } from './engine/types.js';
 export type { Query, Traffic, World } from './engine/explain.js';
 export type { Issue, Severity } from './diagnostics/issue.js';
 
-import { ByteNode } from './model/doc-node.js';
+import { ByteNode, MemorySource } from './model/doc-node.js';
 import { ConfigDump } from './model/config-dump.js';
-import { lineAndColumn, skipValue, skipWhitespace } from './model/json-scan.js';
+import { DUMP_INDEX_DEPTH } from './model/dump-index.js';
+import { lineAndColumn } from './model/json-scan.js';
+import { scanDocument } from './model/json-structure.js';
 
 /** Parses a JSON config dump held in memory (see sources/dump for files, YAML and error messages). */
 export function parseDumpBytes(name: string, bytes: Uint8Array): ConfigDump {
-  const start = skipWhitespace(bytes, 0);
-  const end = skipValue(bytes, start);
   return new ConfigDump(
     name,
-    new ByteNode(bytes, { start, end }),
+    ByteNode.root(new MemorySource(bytes), scanDocument(bytes, DUMP_INDEX_DEPTH).root),
     (offset) => lineAndColumn(bytes, offset).line,
   );
 }

@@ -3,12 +3,12 @@
 import {
   arrayElements,
   decodeText,
+  JsonScanError,
   objectMembers,
   parseSpan,
-  type Member,
   type Span,
-  type Structure,
 } from './json-scan.js';
+import { NAME_KEYS, type ScannedValue } from './json-structure.js';
 import { isObject } from './normalize.js';
 
 export type NodeKind = 'object' | 'array' | 'string' | 'scalar';
@@ -32,35 +32,103 @@ function kindOfByte(c: number | undefined): NodeKind {
   return 'scalar';
 }
 
+/** Where a document's bytes are: in memory, or in a file read back span by span. */
+export interface ByteSource {
+  /** The bytes of [start, end): a view when the document is in memory, a fresh read otherwise. */
+  read(start: number, end: number): Uint8Array;
+}
+
+export class MemorySource implements ByteSource {
+  constructor(readonly bytes: Uint8Array) {}
+  read(start: number, end: number): Uint8Array {
+    return this.bytes.subarray(start, end);
+  }
+}
+
+/** Bytes that hold a node and what is inside it; `base` is the document offset of bytes[0]. */
+interface Window {
+  readonly bytes: Uint8Array;
+  readonly base: number;
+}
+
+/**
+ * A value of a JSON document still in bytes. The top levels come pre-scanned (json-structure), so walking
+ * them reads nothing; below them a node reads its own bytes once per walk and hands them to its children.
+ */
 export class ByteNode implements DocNode {
   readonly kind: NodeKind;
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly span: Span,
-    /** Pre-scanned children of the top levels (scanStructure): iterating them reads no bytes again. */
-    private readonly structure?: Structure,
+  private constructor(
+    private readonly source: ByteSource,
+    private readonly span: ScannedValue,
+    /** Bytes already read that cover this node, shared with its children. */
+    private readonly window: Window | undefined,
   ) {
-    this.kind = kindOfByte(bytes[span.start]);
+    this.kind = kindOfByte(span.first !== 0 ? span.first : window?.bytes[span.start - window.base]);
+  }
+  /** The root of a scanned document. */
+  static root(source: ByteSource, root: ScannedValue): ByteNode {
+    return new ByteNode(
+      source,
+      root,
+      source instanceof MemorySource ? { bytes: source.bytes, base: 0 } : undefined,
+    );
   }
   get offset(): number {
     return this.span.start;
   }
+  /** Bytes covering this node: the shared window, or a read of just this node. */
+  private bytes(): Window {
+    const w = this.window;
+    if (w && w.base <= this.span.start && this.span.end - w.base <= w.bytes.length) return w;
+    return { bytes: this.source.read(this.span.start, this.span.end), base: this.span.start };
+  }
+  private child(span: ScannedValue, window: Window | undefined): ByteNode {
+    return new ByteNode(this.source, span, window);
+  }
   *members(): Iterable<readonly [string, DocNode]> {
     if (this.kind !== 'object') return;
-    const known = this.structure?.get(this.span.start) as Member[] | undefined;
-    for (const m of known ?? objectMembers(this.bytes, this.span.start))
-      yield [m.key, new ByteNode(this.bytes, m, this.structure)] as const;
+    if (this.span.members) {
+      for (const m of this.span.members) yield [m.key, this.child(m, this.window)] as const;
+      return;
+    }
+    const w = this.bytes();
+    try {
+      for (const m of objectMembers(w.bytes, this.span.start - w.base))
+        yield [m.key, this.child({ start: m.start + w.base, end: m.end + w.base, first: 0 }, w)] as const;
+    } catch (e) {
+      throw relocate(e, w);
+    }
   }
   *elements(): Iterable<DocNode> {
     if (this.kind !== 'array') return;
-    const known = this.structure?.get(this.span.start) as Span[] | undefined;
-    for (const e of known ?? arrayElements(this.bytes, this.span.start))
-      yield new ByteNode(this.bytes, e, this.structure);
+    if (this.span.elements) {
+      for (const e of this.span.elements) yield this.child(e, this.window);
+      return;
+    }
+    const w = this.bytes();
+    try {
+      for (const e of arrayElements(w.bytes, this.span.start - w.base))
+        yield this.child({ start: e.start + w.base, end: e.end + w.base, first: 0 }, w);
+    } catch (e) {
+      throw relocate(e, w);
+    }
   }
   value(): unknown {
-    return parseSpan(this.bytes, this.span);
+    if (this.span.text !== undefined) return this.span.text;
+    const w = this.bytes();
+    try {
+      return parseSpan(w.bytes, this.within(w));
+    } catch (e) {
+      throw relocate(e, w);
+    }
   }
   get(key: string): DocNode | undefined {
+    const captured = NAME_KEYS.has(key) ? this.span.captured : undefined;
+    if (captured) {
+      const m = captured.find((c) => c.key === key);
+      // every string member with a name key was captured: any other is not a string, so read it
+      if (m) return this.child(m, this.window);
+    }
     for (const [k, v] of this.members()) if (k === key) return v;
     return undefined;
   }
@@ -69,8 +137,17 @@ export class ByteNode implements DocNode {
     return this.span.end - this.span.start;
   }
   text(): string {
-    return decodeText(this.bytes, this.span);
+    const w = this.bytes();
+    return decodeText(w.bytes, this.within(w));
   }
+  private within(w: Window): Span {
+    return { start: this.span.start - w.base, end: this.span.end - w.base };
+  }
+}
+
+/** A syntax error found in a window, placed at its offset in the document. */
+function relocate(e: unknown, w: Window): unknown {
+  return e instanceof JsonScanError ? new JsonScanError(e.message, e.offset + w.base) : e;
 }
 
 export class ValueNode implements DocNode {

@@ -32,7 +32,7 @@ export interface IndexEntry {
   readonly location: string;
   readonly node: DocNode;
   /** For error_state entries: Envoy's reason. */
-  readonly errorDetails?: string;
+  readonly errorDetails?: string | undefined;
 }
 
 export type DumpShape = 'config_dump' | 'resource_list' | 'bootstrap' | 'admin_clusters';
@@ -157,9 +157,45 @@ const SECTIONS: Record<string, Record<string, SectionSpec>> = {
 /** Sections every dump of that type may carry that hold no resources. */
 const PLAIN_FIELDS = new Set(['@type', 'version_info', 'last_updated', 'bootstrap']);
 
+/** Where a resource sits: element `index` of the array at `list`, then `path` inside it. */
+interface ResourcePlace {
+  readonly list: string;
+  readonly index: number;
+  readonly path: string;
+}
+
+/** An index entry; its location is spelled out only when a message needs it (a dump has 100k entries). */
+class Entry implements IndexEntry {
+  private readonly list: string;
+  private readonly index: number;
+  private readonly path: string;
+  constructor(
+    readonly kind: ResourceKind,
+    readonly state: ResourceState,
+    readonly name: string,
+    readonly node: DocNode,
+    place: ResourcePlace,
+    readonly errorDetails: string | undefined,
+  ) {
+    this.list = place.list;
+    this.index = place.index;
+    this.path = place.path;
+  }
+  get location(): string {
+    return `${this.list}[${this.index}]${this.path}`;
+  }
+}
+
+/** How deep json-structure records a dump: root > configs > config > section > entry (its members). */
+export const DUMP_INDEX_DEPTH = 5;
+
 function resourceName(kind: ResourceKind, node: DocNode): string | undefined {
-  const keys = kind === 'endpoints' ? ['cluster_name'] : ['name'];
-  for (const [k, v] of node.members()) if (keys.includes(camelToSnake(k))) return stringAt(v);
+  // get() answers from the names captured while scanning (json-structure NAME_KEYS): no resource is read
+  const keys = kind === 'endpoints' ? ['cluster_name', 'clusterName'] : ['name'];
+  for (const key of keys) {
+    const name = stringAt(node.get(key));
+    if (name !== undefined) return name;
+  }
   return undefined;
 }
 
@@ -200,11 +236,10 @@ export function indexDump(root: DocNode): DumpIndex {
     kind: ResourceKind,
     state: ResourceState,
     node: DocNode,
-    location: string,
+    where: ResourcePlace,
     details?: string,
   ) => {
-    const name = resourceName(kind, node) ?? '';
-    entries.push({ kind, state, name, location, node, ...(details ? { errorDetails: details } : {}) });
+    entries.push(new Entry(kind, state, resourceName(kind, node) ?? '', node, where, details));
   };
 
   if (root.kind === 'array') {
@@ -220,7 +255,7 @@ export function indexDump(root: DocNode): DumpIndex {
         });
         break;
       }
-      add(kind, 'active', el, `[${i}]`);
+      add(kind, 'active', el, { list: '', index: i, path: '' });
       i++;
     }
     return { shape: 'resource_list', adminApi, entries, configTypes, issues };
@@ -240,7 +275,7 @@ export function indexDump(root: DocNode): DumpIndex {
     if (clusterStatuses) {
       let i = 0;
       for (const el of clusterStatuses.elements())
-        add('clusterStatus', 'active', el, `cluster_statuses[${i++}]`);
+        add('clusterStatus', 'active', el, { list: 'cluster_statuses', index: i++, path: '' });
       return { shape: 'admin_clusters', adminApi, entries, configTypes, issues };
     }
     const bootstrap = member(root, 'bootstrap') ?? (member(root, 'node') ? root : undefined);
@@ -321,14 +356,13 @@ export function indexDump(root: DocNode): DumpIndex {
         issues.push({ severity: 'error', path: `${at}.${rawKey}`, message: 'expected an array' });
         continue;
       }
-      let ei = 0;
+      let index = 0;
+      const list = `${at}.${rawKey}`;
       for (const element of value.elements()) {
-        const location = `${at}.${rawKey}[${ei++}]`;
-        for (const r of spec.read(element)) {
-          const kind = spec.kind;
-          // Secrets and scoped routes are named on their wrapper.
-          add(kind, r.state, r.node, location + r.path, r.details);
-        }
+        // Secrets and scoped routes are named on their wrapper.
+        for (const r of spec.read(element))
+          add(spec.kind, r.state, r.node, { list, index, path: r.path }, r.details);
+        index++;
       }
     }
   }

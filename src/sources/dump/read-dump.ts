@@ -1,28 +1,143 @@
 // Reads saved config dumps from files or stdin into the model, with errors that name the file, the line and
 // what was expected. JSON stays bytes (indexed lazily); YAML (istioctl -o yaml) is parsed with positions.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { yamlInputError } from '../manifests/files.js';
 import { InputError } from '../../core/diagnostics/errors.js';
 import { ConfigDump } from '../../core/model/config-dump.js';
-import { ByteNode, ValueNode } from '../../core/model/doc-node.js';
-import { JsonScanError, lineAndColumn, scanStructure, skipWhitespace } from '../../core/model/json-scan.js';
+import { DUMP_INDEX_DEPTH } from '../../core/model/dump-index.js';
+import { ByteNode, MemorySource, ValueNode, type ByteSource } from '../../core/model/doc-node.js';
+import { JsonScanError, lineAndColumn, skipWhitespace } from '../../core/model/json-scan.js';
+import { scanDocument, StructureScanner } from '../../core/model/json-structure.js';
 
-/** root > configs > config > section > entry: the resources inside are skipped in the same pass, read on demand. */
-const DUMP_INDEX_DEPTH = 5;
+/**
+ * JSON dumps at least this big are indexed while they are read and then read back span by span, so the
+ * process holds the index and what a question decodes, not the file.
+ */
+export const STREAM_DUMPS_FROM = 16 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
 
 export async function readInput(path: string, stdin: () => Promise<Buffer> = readStdin): Promise<Buffer> {
   if (path === '-') return stdin();
   try {
     return await readFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${path}: no such file`, 'check the path given to --dump');
-    if (code === 'EISDIR')
-      throw new InputError(`${path} is a directory, not a config dump file`, 'give one dump file per --dump');
-    if (code === 'EACCES') throw new InputError(`${path}: permission denied`);
-    throw new InputError(`${path}: cannot read (${(e as Error).message})`);
+    throw fileError(path, e);
   }
+}
+
+function fileError(path: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new InputError(`${path}: no such file`, 'check the path given to --dump');
+  if (code === 'EISDIR')
+    return new InputError(`${path} is a directory, not a config dump file`, 'give one dump file per --dump');
+  if (code === 'EACCES') return new InputError(`${path}: permission denied`);
+  return new InputError(`${path}: cannot read (${(e as Error).message})`);
+}
+
+/** A dump file read back span by span. The descriptor stays open while the dump is in use. */
+class FileSource implements ByteSource {
+  private static readonly closer = new FinalizationRegistry<number>((fd) => closeSync(fd));
+  constructor(
+    private readonly path: string,
+    private readonly fd: number,
+  ) {
+    FileSource.closer.register(this, fd);
+  }
+  read(start: number, end: number): Uint8Array {
+    const out = Buffer.allocUnsafe(end - start);
+    let done = 0;
+    while (done < out.length) {
+      const n = readSync(this.fd, out, done, out.length - done, start + done);
+      if (n === 0) throw new InputError(`${this.path} changed while it was read (it is shorter now)`);
+      done += n;
+    }
+    return out;
+  }
+  /** 1-based line of a byte offset, counted from the start of the file. */
+  line(offset: number): number {
+    let line = 1;
+    for (let at = 0; at < offset; at += CHUNK) {
+      const bytes = this.read(at, Math.min(offset, at + CHUNK));
+      for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) line++;
+    }
+    return line;
+  }
+}
+
+/**
+ * Reads one dump file. Big JSON dumps are streamed through the index (see STREAM_DUMPS_FROM); the others,
+ * YAML and stdin are read whole.
+ */
+export function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM): ConfigDump {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  let streamed = false;
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw fileError(path, Object.assign(new Error(), { code: 'EISDIR' }));
+    const head = readHead(fd, path, Math.min(stat.size, 64 * 1024));
+    const start = skipWhitespace(head, 0);
+    if (
+      stat.size < streamFrom ||
+      start >= head.length ||
+      binaryOffset(head) !== undefined ||
+      head[start] !== 0x7b
+    )
+      return parseDump(path, readHead(fd, path, stat.size));
+    streamed = true;
+    return streamJson(path, fd, stat.size);
+  } finally {
+    if (!streamed) closeSync(fd);
+  }
+}
+
+function readHead(fd: number, path: string, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, out, done, length - done, done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done < length ? out.subarray(0, done) : out;
+}
+
+/** Indexes a JSON dump chunk by chunk; only the index stays in memory. */
+function streamJson(path: string, fd: number, size: number): ConfigDump {
+  const source = new FileSource(path, fd);
+  const scanner = new StructureScanner(DUMP_INDEX_DEPTH);
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  try {
+    for (let at = 0; at < size;) {
+      const n = readSync(fd, chunk, 0, Math.min(CHUNK, size - at), at);
+      if (n === 0) break;
+      scanner.push(n < CHUNK ? chunk.subarray(0, n) : chunk);
+      at += n;
+    }
+    const { root } = scanner.end();
+    return checked(path, new ConfigDump(path, ByteNode.root(source, root), (offset) => source.line(offset)));
+  } catch (e) {
+    if (!(e instanceof JsonScanError)) throw e;
+    const line = source.line(e.offset);
+    const column = e.offset - lastNewlineBefore(source, e.offset) + 1;
+    throw new InputError(`${path}: line ${line}, column ${column}: ${e.message}`, EXPECTED_HINT);
+  }
+}
+
+/** Offset just after the last newline before `offset` (0 on the first line). */
+function lastNewlineBefore(source: FileSource, offset: number): number {
+  for (let end = offset; end > 0; end -= CHUNK) {
+    const from = Math.max(0, end - CHUNK);
+    const nl = source.read(from, end).lastIndexOf(0x0a);
+    if (nl >= 0) return from + nl + 1;
+  }
+  return 0;
 }
 
 export async function readStdin(): Promise<Buffer> {
@@ -66,7 +181,11 @@ export function parseDump(source: string, bytes: Uint8Array): ConfigDump {
   if (bin !== undefined)
     throw new InputError(`${label} is not text (binary data at byte ${bin}): ${EXPECTED}`);
   const first = bytes[start];
-  const dump = first === 0x7b || first === 0x5b ? parseJson(label, bytes, start) : parseYaml(label, bytes);
+  return checked(label, first === 0x7b || first === 0x5b ? parseJson(label, bytes) : parseYaml(label, bytes));
+}
+
+/** A dump whose index found nothing to read, or a fatal problem, is an input error. */
+function checked(label: string, dump: ConfigDump): ConfigDump {
   const fatal = dump.index.issues.find((i) => i.severity === 'error');
   if (fatal) throw new InputError(`${label}: ${fatal.path}: ${fatal.message}`, EXPECTED_HINT);
   if (dump.index.entries.length === 0 && dump.index.configTypes.length === 0)
@@ -82,17 +201,14 @@ function scanError(label: string, bytes: Uint8Array, e: JsonScanError): InputErr
   return new InputError(`${label}: line ${line}, column ${column}: ${e.message}`, EXPECTED_HINT);
 }
 
-function parseJson(label: string, bytes: Uint8Array, start: number): ConfigDump {
+function parseJson(label: string, bytes: Uint8Array): ConfigDump {
   try {
-    // One pass records the dump's top levels (root, configs, sections, entries, resources' own fields), so
-    // indexing reads every byte once; resources are decoded later from their recorded spans.
-    const { structure, end } = scanStructure(bytes, start, DUMP_INDEX_DEPTH);
-    const rest = skipWhitespace(bytes, end);
-    if (rest < bytes.length)
-      throw new JsonScanError('unexpected data after the end of the JSON document', rest);
+    // One pass records the dump's top levels (root, configs, sections, entries) and the names of the
+    // resources inside, so indexing reads every byte once; resources are decoded later from their spans.
+    const { root } = scanDocument(bytes, DUMP_INDEX_DEPTH);
     return new ConfigDump(
       label,
-      new ByteNode(bytes, { start, end }, structure),
+      ByteNode.root(new MemorySource(bytes), root),
       (offset) => lineAndColumn(bytes, offset).line,
     );
   } catch (e) {
@@ -119,6 +235,6 @@ export async function loadDumps(paths: string[], stdin?: () => Promise<Buffer>):
   if (paths.filter((p) => p === '-').length > 1)
     throw new InputError('stdin (-) can be given to --dump only once');
   const out: ConfigDump[] = [];
-  for (const p of paths) out.push(parseDump(p, await readInput(p, stdin)));
+  for (const p of paths) out.push(p === '-' ? parseDump(p, await readInput(p, stdin)) : readDumpFile(p));
   return out;
 }

@@ -6,7 +6,6 @@ import {
   JsonScanError,
   lineAndColumn,
   objectMembers,
-  scanStructure,
   skipValue,
 } from '../../../src/core/model/json-scan.js';
 
@@ -69,20 +68,5 @@ describe('json-scan', () => {
       () => [...objectMembers(b, 0)],
       (e: unknown) => e instanceof JsonScanError && e.offset === 8,
     );
-  });
-
-  it('scanStructure records the top levels in one pass, the same members and elements a walk finds', () => {
-    const text =
-      '{"configs": [ {"@type": "x", "dynamic": [ {"cluster": {"name": "a", "deep": {"k": [1, 2]}}} ]} ], "z": 1}';
-    const b = bytes(text);
-    const { structure, end } = scanStructure(b, 0, 4);
-    assert.equal(end, b.length);
-    assert.deepEqual(structure.get(0), [...objectMembers(b, 0)]);
-    const configs = b.indexOf(0x5b);
-    assert.deepEqual(structure.get(configs), [...arrayElements(b, configs)]);
-    // levels below maxDepth are skipped, not recorded
-    assert.ok(structure.has(text.indexOf('[ {"cluster"')), 'depth 3 (a section array) is recorded');
-    assert.equal(structure.get(text.indexOf('{"cluster"')), undefined, 'depth 4 is skipped, not recorded');
-    assert.throws(() => scanStructure(bytes('{"a": [1, 2'), 0, 4), JsonScanError);
   });
 });

@@ -1,4 +1,4 @@
-// Every dump in fixtures/real parses with zero errors, and the v2alpha/v3 captures of the same proxies
+// Every dump in fixtures/real parses with zero errors, streamed from disk or read whole, and the v2alpha/v3 captures of the same proxies
 // produce the same model.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ConfigDump } from '../../../src/core/model/config-dump.js';
 import { realDump } from '../../helpers/dumps.js';
-import { REAL } from '../../helpers/paths.js';
+import { REAL, real } from '../../helpers/paths.js';
+import { readDumpFile } from '../../../src/sources/dump/read-dump.js';
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -53,6 +54,14 @@ describe('real dumps parse', () => {
       dump.listeners().map((l) => l.name),
       ['default-eg-http'],
     );
+  });
+
+  it('streamed from disk, every dump gives the model it gives when read whole', () => {
+    for (const path of DUMPS) {
+      const streamed = readDumpFile(real(path), 0);
+      assert.deepEqual(model(streamed), model(realDump(path)), path);
+      assert.deepEqual(streamed.index.issues, realDump(path).index.issues, path);
+    }
   });
 
   it('reads istioctl YAML output with its listeners', () => {

@@ -1,0 +1,480 @@
+// The structure of a JSON document's top levels, found in one pass over its bytes, fed in chunks: a dump can
+// be indexed while it is read from disk, without holding it (architecture.md rule 9: dumps reach hundreds of
+// MB; V8 strings stop at ~512 MiB). Containers near the top are recorded with their members and elements;
+// deeper values are skipped, their spans kept, and for a skipped object the string members that name it
+// (`name`, `cluster_name`) are captured on the way, so the index never reads a resource twice.
+// Like json-scan, it does not validate what it skips: JSON.parse validates whatever is decoded later.
+import { JsonScanError, type Span } from './json-scan.js';
+
+export interface ScannedValue extends Span {
+  /** First byte of the value: tells its kind without reading it again (0 when not known). */
+  readonly first: number;
+  /** An object at a recorded level: its members. */
+  readonly members?: ScannedMember[] | undefined;
+  /** An array at a recorded level: its elements. */
+  readonly elements?: ScannedValue[] | undefined;
+  /** A string's decoded text, when it is short. */
+  readonly text?: string | undefined;
+  /** A skipped object: its string members named in NAME_KEYS (all of them: absent here is absent there). */
+  readonly captured?: ScannedMember[] | undefined;
+}
+
+export interface ScannedMember extends ScannedValue {
+  readonly key: string;
+}
+
+/**
+ * One class for every scanned value, all fields set in the constructor: a dump has one per resource and the
+ * index keeps them, so they share one compact shape instead of growing property arrays.
+ */
+class Scanned implements ScannedMember {
+  key = '';
+  members: ScannedMember[] | undefined = undefined;
+  elements: ScannedValue[] | undefined = undefined;
+  text: string | undefined = undefined;
+  captured: ScannedMember[] | undefined = undefined;
+  constructor(
+    public start: number,
+    public end: number,
+    public first: number,
+  ) {}
+}
+
+/** The members that name an Envoy resource, captured from objects the scan skips. */
+export const NAME_KEYS: ReadonlySet<string> = new Set(['name', 'cluster_name', 'clusterName']);
+
+const NONE_CAPTURED: ScannedMember[] = [];
+
+/** Strings longer than this keep only their span: their text is read back when asked for. */
+const MAX_TEXT_BYTES = 1024;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+const enum State {
+  Value,
+  ValueOrClose,
+  KeyOrClose,
+  Key,
+  Colon,
+  After,
+  String,
+  Scalar,
+  Skip,
+  Done,
+}
+
+/** What a string being read at a recorded level, or at the first level of a skipped object, is. */
+const enum Collect {
+  None,
+  Key,
+  Value,
+  /** A string value whose text is not kept: only its span. */
+  Span,
+  SkippedKey,
+  CapturedValue,
+}
+
+type Value = Scanned;
+
+interface Frame {
+  readonly value: Value;
+  readonly isObject: boolean;
+  key: string;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function isScalarStart(c: number): boolean {
+  return c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e; // - 0-9 t f n
+}
+
+export class StructureScanner {
+  private state = State.Value;
+  private offset = 0;
+  private readonly frames: Frame[] = [];
+  private root: ScannedValue | undefined;
+  /** Keys repeat once per resource: one string per distinct key. */
+  private readonly keys = new Map<string, string>();
+
+  // the string being read (recorded levels, or the first level of a skipped object)
+  private collect = Collect.None;
+  private stringStart = 0;
+  private parts: Uint8Array[] = [];
+  private partsLength = 0;
+  private escapeNext = false;
+
+  // the scalar being read
+  private scalarStart = 0;
+  private scalarFirst = 0;
+
+  // the value being skipped
+  private skipDepth = 0;
+  private skipStart = 0;
+  private skipFirst = 0;
+  private skipInString = false;
+  private skipCapture = false;
+  private skipKeyNext = false;
+  private skipKey = '';
+  private captured: ScannedMember[] = [];
+
+  constructor(
+    /** Containers at depth < maxDepth (the root is depth 0) are recorded; deeper ones are skipped. */
+    private readonly maxDepth: number,
+  ) {}
+
+  /** Scans the next chunk of the document. */
+  push(chunk: Uint8Array): void {
+    const n = chunk.length;
+    const base = this.offset;
+    let i = 0;
+    while (i < n) {
+      switch (this.state) {
+        case State.Skip:
+          i = this.skip(chunk, i, base);
+          break;
+        case State.String:
+          i = this.string(chunk, i, base);
+          break;
+        case State.Scalar:
+          i = this.scalar(chunk, i, base);
+          break;
+        default: {
+          const c = chunk[i]!;
+          i = isWhitespace(c) ? i + 1 : this.structural(c, i, base);
+        }
+      }
+    }
+    const keeping = this.collect !== Collect.None && this.collect !== Collect.Span;
+    if (keeping && (this.state === State.String || this.state === State.Skip)) {
+      // the string goes on in the next chunk: keep what is here of it
+      const from = Math.max(0, this.stringStart + 1 - base);
+      if (this.partsLength + n - from <= MAX_TEXT_BYTES) {
+        this.parts.push(chunk.slice(from));
+        this.partsLength += n - from;
+      } else this.partsLength = MAX_TEXT_BYTES + 1;
+    }
+    this.offset += n;
+  }
+
+  /** The document's top levels, once every chunk has been pushed. */
+  end(): { root: ScannedValue; end: number } {
+    if (this.state === State.Scalar && this.frames.length === 0)
+      this.complete(new Scanned(this.scalarStart, this.offset, this.scalarFirst));
+    if (this.state === State.Done) return { root: this.root!, end: this.root!.end };
+    if (this.state === State.String && this.collect !== Collect.None)
+      throw new JsonScanError('the input ends inside a string (truncated JSON?)', this.stringStart);
+    if (this.state === State.Skip)
+      throw this.skipInString
+        ? this.unclosed(undefined, this.stringStart)
+        : this.unclosed(this.skipFirst, this.skipStart);
+    const top = this.frames[this.frames.length - 1];
+    if (top) throw this.unclosed(top.isObject ? OPEN_BRACE : OPEN_BRACKET, top.value.start);
+    throw new JsonScanError('the input ends where a value was expected (truncated JSON?)', this.offset);
+  }
+
+  private unclosed(first: number | undefined, at: number): JsonScanError {
+    if (first === undefined) return new JsonScanError('the input ends inside a string (truncated JSON?)', at);
+    const what = first === OPEN_BRACE ? 'object' : 'array';
+    return new JsonScanError(`the input ends before this ${what} is closed (truncated JSON?)`, at);
+  }
+
+  private expected(what: string, c: number, at: number): JsonScanError {
+    return new JsonScanError(`expected ${what} but found '${String.fromCharCode(c)}'`, at);
+  }
+
+  private structural(c: number, i: number, base: number): number {
+    const at = base + i;
+    switch (this.state) {
+      case State.Done:
+        throw new JsonScanError('unexpected data after the end of the JSON document', at);
+      case State.Colon:
+        if (c !== COLON) throw this.expected("':'", c, at);
+        this.state = State.Value;
+        return i + 1;
+      case State.KeyOrClose:
+        if (c === CLOSE_BRACE) return this.close(at, i);
+        return this.key(c, i, at);
+      case State.Key:
+        return this.key(c, i, at);
+      case State.ValueOrClose:
+        if (c === CLOSE_BRACKET) return this.close(at, i);
+        return this.beginValue(c, i, at);
+      case State.Value:
+        return this.beginValue(c, i, at);
+      case State.After: {
+        const top = this.frames[this.frames.length - 1]!;
+        if (c === COMMA) {
+          this.state = top.isObject ? State.Key : State.Value;
+          return i + 1;
+        }
+        if (c === (top.isObject ? CLOSE_BRACE : CLOSE_BRACKET)) return this.close(at, i);
+        throw this.expected(top.isObject ? "',' or '}'" : "',' or ']'", c, at);
+      }
+      default:
+        throw new Error(`unreachable scanner state ${this.state}`);
+    }
+  }
+
+  private key(c: number, i: number, at: number): number {
+    if (c !== QUOTE) throw this.expected('a quoted member name', c, at);
+    this.beginString(Collect.Key, at);
+    this.state = State.String;
+    return i + 1;
+  }
+
+  private beginString(collect: Collect, at: number): void {
+    this.collect = collect;
+    this.stringStart = at;
+    this.parts = [];
+    this.partsLength = 0;
+    this.escapeNext = false;
+  }
+
+  private beginValue(c: number, i: number, at: number): number {
+    const depth = this.frames.length;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (depth < this.maxDepth) {
+        const isObject = c === OPEN_BRACE;
+        const value = new Scanned(at, at, c);
+        if (isObject) value.members = [];
+        else value.elements = [];
+        this.frames.push({ value, isObject, key: '' });
+        this.state = isObject ? State.KeyOrClose : State.ValueOrClose;
+      } else {
+        this.skipDepth = 1;
+        this.skipStart = at;
+        this.skipFirst = c;
+        this.skipInString = false;
+        this.skipCapture = c === OPEN_BRACE;
+        this.skipKeyNext = true;
+        this.skipKey = '';
+        this.captured = [];
+        this.collect = Collect.None;
+        this.state = State.Skip;
+      }
+      return i + 1;
+    }
+    if (c === QUOTE) {
+      // Keep the text of strings above the deepest level, and of names: the index reads those. The deepest
+      // level holds one version_info and last_updated per resource, which nothing reads.
+      const top = this.frames[depth - 1];
+      const keep = depth < this.maxDepth || (top?.isObject === true && NAME_KEYS.has(top.key));
+      this.beginString(keep ? Collect.Value : Collect.Span, at);
+      this.state = State.String;
+      return i + 1;
+    }
+    if (!isScalarStart(c)) throw new JsonScanError(`unexpected character '${String.fromCharCode(c)}'`, at);
+    this.scalarStart = at;
+    this.scalarFirst = c;
+    this.state = State.Scalar;
+    return i + 1;
+  }
+
+  private close(at: number, i: number): number {
+    const frame = this.frames.pop()!;
+    frame.value.end = at + 1;
+    // exact-size arrays: the index keeps these for the life of the process
+    if (frame.value.members) frame.value.members = frame.value.members.slice();
+    else frame.value.elements = frame.value.elements!.slice();
+    this.complete(frame.value);
+    return i + 1;
+  }
+
+  /** Attaches a finished value to its container (or makes it the root). */
+  private complete(value: Value): void {
+    const top = this.frames[this.frames.length - 1];
+    if (!top) {
+      this.root = value;
+      this.state = State.Done;
+      return;
+    }
+    if (top.isObject) {
+      value.key = top.key;
+      top.value.members!.push(value);
+    } else top.value.elements!.push(value);
+    this.state = State.After;
+  }
+
+  /** Index of the quote that closes the string being read, or -1 if it goes on past this chunk. */
+  private closingQuote(chunk: Uint8Array, from: number): number {
+    let i = from;
+    if (this.escapeNext) {
+      this.escapeNext = false;
+      i++;
+    }
+    for (;;) {
+      const q = chunk.indexOf(QUOTE, i);
+      const stop = q < 0 ? chunk.length : q;
+      let k = stop;
+      while (k > i && chunk[k - 1] === BACKSLASH) k--;
+      const escaped = (stop - k) % 2 === 1;
+      if (q < 0) {
+        this.escapeNext = escaped;
+        return -1;
+      }
+      if (!escaped) return q;
+      i = q + 1;
+    }
+  }
+
+  /** The text of the string that ends at chunk[q], its earlier pieces in `parts`. */
+  private collected(chunk: Uint8Array, q: number, base: number): string | undefined {
+    const from = Math.max(0, this.stringStart + 1 - base);
+    const length = this.partsLength + q - from;
+    if (length > MAX_TEXT_BYTES) return undefined;
+    let bytes = chunk.subarray(from, q);
+    if (this.parts.length > 0) {
+      const all = new Uint8Array(length);
+      let o = 0;
+      for (const p of this.parts) {
+        all.set(p, o);
+        o += p.length;
+      }
+      all.set(bytes, o);
+      bytes = all;
+      this.parts = [];
+    }
+    const raw = decoder.decode(bytes);
+    return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+  }
+
+  private intern(key: string): string {
+    const known = this.keys.get(key);
+    if (known !== undefined) return known;
+    this.keys.set(key, key);
+    return key;
+  }
+
+  private string(chunk: Uint8Array, i: number, base: number): number {
+    const q = this.closingQuote(chunk, i);
+    if (q < 0) return chunk.length;
+    const text = this.collect === Collect.Span ? undefined : this.collected(chunk, q, base);
+    if (this.collect === Collect.Key) {
+      if (text === undefined) throw new JsonScanError('a member name is too long', this.stringStart);
+      this.frames[this.frames.length - 1]!.key = this.intern(text);
+      this.state = State.Colon;
+    } else {
+      const value = new Scanned(this.stringStart, base + q + 1, QUOTE);
+      if (text !== undefined) value.text = text;
+      this.complete(value);
+    }
+    this.collect = Collect.None;
+    return q + 1;
+  }
+
+  private scalar(chunk: Uint8Array, i: number, base: number): number {
+    const n = chunk.length;
+    let k = i;
+    while (k < n) {
+      const c = chunk[k]!;
+      if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isWhitespace(c)) break;
+      k++;
+    }
+    if (k < n) this.complete(new Scanned(this.scalarStart, base + k, this.scalarFirst));
+    return k;
+  }
+
+  /** Skips a nested value, capturing the name members of a skipped object. The scan's hot loop. */
+  private skip(chunk: Uint8Array, from: number, base: number): number {
+    const n = chunk.length;
+    let i = from;
+    while (i < n) {
+      if (this.skipInString) {
+        const q = this.closingQuote(chunk, i);
+        if (q < 0) return n;
+        this.skipInString = false;
+        if (this.collect !== Collect.None) this.endSkippedString(chunk, q, base);
+        i = q + 1;
+        continue;
+      }
+      // structural bytes and scalars, up to the next string
+      let depth = this.skipDepth;
+      const capture = this.skipCapture;
+      for (; i < n; i++) {
+        const c = chunk[i]!;
+        if (c === QUOTE) break;
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+        else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+          if (--depth === 0) {
+            this.skipDepth = 0;
+            const value = new Scanned(this.skipStart, base + i + 1, this.skipFirst);
+            if (capture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
+            this.complete(value);
+            return i + 1;
+          }
+        } else if (capture && depth === 1) {
+          if (c === COLON) this.skipKeyNext = false;
+          else if (c === COMMA) this.skipKeyNext = true;
+        }
+      }
+      this.skipDepth = depth;
+      if (i >= n) return n;
+      if (chunk[i] !== QUOTE) {
+        i++;
+        continue;
+      }
+      // a string starts
+      this.skipInString = true;
+      this.stringStart = base + i;
+      if (this.skipCapture && depth === 1) {
+        if (this.skipKeyNext) this.beginString(Collect.SkippedKey, base + i);
+        else if (NAME_KEYS.has(this.skipKey)) this.beginString(Collect.CapturedValue, base + i);
+        else this.collect = Collect.None;
+      } else this.collect = Collect.None;
+      i++;
+    }
+    return n;
+  }
+
+  private endSkippedString(chunk: Uint8Array, q: number, base: number): void {
+    if (this.collect === Collect.SkippedKey) {
+      // every member name of every resource passes here: compare bytes, make no string
+      const from = this.stringStart + 1 - base;
+      this.skipKey =
+        from >= 0 && this.parts.length === 0
+          ? nameKeyAt(chunk, from, q)
+          : (this.collected(chunk, q, base) ?? '');
+      this.collect = Collect.None;
+      return;
+    }
+    const text = this.collected(chunk, q, base);
+    if (text !== undefined) {
+      const name = new Scanned(this.stringStart, base + q + 1, QUOTE);
+      name.key = this.intern(this.skipKey);
+      name.text = text;
+      this.captured.push(name);
+    }
+    this.collect = Collect.None;
+  }
+}
+
+const NAME_KEY_BYTES = [...NAME_KEYS].map((k) => ({ key: k, bytes: new TextEncoder().encode(k) }));
+
+/** The NAME_KEYS member name in chunk[from, to), or '' if it is another. */
+function nameKeyAt(chunk: Uint8Array, from: number, to: number): string {
+  for (const { key, bytes } of NAME_KEY_BYTES) {
+    if (bytes.length !== to - from) continue;
+    let i = 0;
+    while (i < bytes.length && chunk[from + i] === bytes[i]) i++;
+    if (i === bytes.length) return key;
+  }
+  return '';
+}
+
+/** Scans a whole document held in memory. */
+export function scanDocument(bytes: Uint8Array, maxDepth: number): { root: ScannedValue; end: number } {
+  const scanner = new StructureScanner(maxDepth);
+  scanner.push(bytes);
+  return scanner.end();
+}

@@ -1,0 +1,68 @@
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../../src/core/diagnostics/errors.js';
+import { parseDump, readDumpFile } from '../../src/sources/dump/read-dump.js';
+import { real } from '../helpers/paths.js';
+
+const DUMP = 'istio/historical/v3-2020-05/istioctl/pkg/writer/envoy/configdump/testdata/configdump.json';
+let dir = '';
+
+/** The message of the InputError `read` throws. */
+function messageOf(read: () => unknown): string {
+  try {
+    read();
+  } catch (e) {
+    assert.ok(e instanceof InputError, String(e));
+    return e.message;
+  }
+  assert.fail('expected an InputError');
+}
+
+describe('reading dump files', () => {
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'meshctl-read-'));
+  });
+
+  it('a truncated dump streamed from disk fails with the line and column it fails with when read whole', () => {
+    const path = join(dir, 'truncated.json');
+    const text = readFileSync(real(DUMP), 'utf8');
+    for (const cut of [3000, 20_000, text.length - 3]) {
+      writeFileSync(path, text.slice(0, cut));
+      const whole = messageOf(() => parseDump(path, readFileSync(path)));
+      assert.match(whole, /line \d+, column \d+: the input ends/);
+      assert.equal(
+        messageOf(() => readDumpFile(path, 0)),
+        whole,
+      );
+    }
+  });
+
+  it('streams a file with data after the dump, or a file that is no dump, into the same errors', () => {
+    const path = join(dir, 'odd.json');
+    for (const text of [
+      '{"configs": []} {"x": 1}',
+      '{"apiVersion": "v1", "kind": "Pod"}',
+      '{"configs": "no"}',
+    ]) {
+      writeFileSync(path, text);
+      assert.equal(
+        messageOf(() => readDumpFile(path, 0)),
+        messageOf(() => parseDump(path, readFileSync(path))),
+      );
+    }
+  });
+
+  it('names a missing file and a directory', () => {
+    assert.match(
+      messageOf(() => readDumpFile(join(dir, 'nope.json'))),
+      /nope\.json: no such file/,
+    );
+    assert.match(
+      messageOf(() => readDumpFile(dir)),
+      /is a directory, not a config dump file/,
+    );
+  });
+});
