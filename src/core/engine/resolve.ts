@@ -78,7 +78,8 @@ export function resolveHost(
   const rds = src.entries('routeConfig');
   const likely = rds.filter((e) => e.name === String(port) || e.name.endsWith(`:${port}`));
   const ordered = [...likely, ...rds.filter((e) => !likely.includes(e))];
-  for (const rc of ordered.map((e) => src.routeConfigAt(e))) {
+  for (const entry of ordered) {
+    const rc = src.routeConfigAt(entry); // one at a time: the first that knows the host ends the search
     for (const vh of rc.hosts) {
       const names = vh.domains.map((d) => d.toLowerCase());
       if (!names.includes(h) && !names.includes(`${h}:${port}`)) continue;

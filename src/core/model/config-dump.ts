@@ -179,20 +179,27 @@ export class ConfigDump {
    */
   private readRouteConfig(entry: IndexEntry): RouteConfig {
     const path = `routes[${entry.name}]`;
-    const members = entry.node.kind === 'object' ? [...entry.node.members()] : [];
+    // route configuration > virtual_hosts > virtual host > its members: scanned in one pass
+    const node =
+      entry.node.kind === 'object'
+        ? this.guarded(entry, entry.node, () => entry.node.indexed(3))
+        : entry.node;
+    const members = node.kind === 'object' ? [...node.members()] : [];
     const hostsKey = members.find(([k, v]) => camelToSnake(k) === 'virtual_hosts' && v.kind === 'array')?.[0];
     if (hostsKey === undefined) return decodeRouteConfig(this.resource(entry), path, this.decodeIssues);
-    const { ['@type']: _type, ...shell } = this.decodeObject(entry, entry.node, () =>
+    const { ['@type']: _type, ...shell } = this.decodeObject(entry, node, () =>
       Object.fromEntries(members.map(([k, v]) => [k, k === hostsKey ? [] : v.value()])),
     );
     const hosts = members.find(([k]) => k === hostsKey)![1];
     const sources = this.guarded(entry, hosts, () =>
       [...hosts.elements()].map((vh) => {
         const domains = vh.get('domains')?.value();
+        // the host alone, not the bytes of the whole table, stays reachable until it is chosen
+        const own = vh.detached();
         return {
           name: stringAt(vh.get('name')) ?? '',
           domains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string') : [],
-          load: () => this.decodeObject(entry, vh, () => vh.value()),
+          load: () => this.decodeObject(entry, own, () => own.value()),
         };
       }),
     );

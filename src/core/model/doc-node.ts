@@ -8,7 +8,7 @@ import {
   parseSpan,
   type Span,
 } from './json-scan.js';
-import { NAME_KEYS, type ScannedValue } from './json-structure.js';
+import { NAME_KEYS, scanDocument, type ScannedValue } from './json-structure.js';
 import { isObject } from './normalize.js';
 
 export type NodeKind = 'object' | 'array' | 'string' | 'scalar';
@@ -23,6 +23,10 @@ export interface DocNode {
   value(): unknown;
   /** The member named `key` (first one), without decoding the others. */
   get(key: string): DocNode | undefined;
+  /** This node with its top `depth` levels scanned once, so walking them reads nothing again. */
+  indexed(depth: number): DocNode;
+  /** This node without the bytes read for its parent: holding it holds only itself. */
+  detached(): DocNode;
 }
 
 function kindOfByte(c: number | undefined): NodeKind {
@@ -31,6 +35,8 @@ function kindOfByte(c: number | undefined): NodeKind {
   if (c === 0x22) return 'string';
   return 'scalar';
 }
+
+const KIND_BYTES: Record<NodeKind, number> = { object: 0x7b, array: 0x5b, string: 0x22, scalar: 0 };
 
 /** Where a document's bytes are: in memory, or in a file read back span by span. */
 export interface ByteSource {
@@ -132,6 +138,17 @@ export class ByteNode implements DocNode {
     for (const [k, v] of this.members()) if (k === key) return v;
     return undefined;
   }
+  indexed(depth: number): DocNode {
+    if (this.span.members || this.span.elements) return this;
+    const w = this.bytes();
+    const own = w.bytes.subarray(this.span.start - w.base, this.span.end - w.base);
+    return new ByteNode(this.source, scanDocument(own, depth, this.span.start).root, w);
+  }
+  detached(): DocNode {
+    if (this.source instanceof MemorySource || !this.window) return this;
+    const { start, end, first } = this.span;
+    return new ByteNode(this.source, { start, end, first: first || KIND_BYTES[this.kind] }, undefined);
+  }
   /** Size in bytes: lets callers report how much of a dump a resource takes. */
   get size(): number {
     return this.span.end - this.span.start;
@@ -173,6 +190,12 @@ export class ValueNode implements DocNode {
   }
   get(key: string): DocNode | undefined {
     return isObject(this.v) && key in this.v ? new ValueNode(this.v[key]) : undefined;
+  }
+  indexed(): DocNode {
+    return this;
+  }
+  detached(): DocNode {
+    return this;
   }
 }
 

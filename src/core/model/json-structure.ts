@@ -131,7 +131,11 @@ export class StructureScanner {
   constructor(
     /** Containers at depth < maxDepth (the root is depth 0) are recorded; deeper ones are skipped. */
     private readonly maxDepth: number,
-  ) {}
+    /** Where the first chunk starts in the document: every recorded span is a document offset. */
+    start = 0,
+  ) {
+    this.offset = start;
+  }
 
   /** Scans the next chunk of the document. */
   push(chunk: Uint8Array): void {
@@ -472,9 +476,13 @@ function nameKeyAt(chunk: Uint8Array, from: number, to: number): string {
   return '';
 }
 
-/** Scans a whole document held in memory. */
-export function scanDocument(bytes: Uint8Array, maxDepth: number): { root: ScannedValue; end: number } {
-  const scanner = new StructureScanner(maxDepth);
+/** Scans a whole document held in memory; `start` is the document offset of bytes[0]. */
+export function scanDocument(
+  bytes: Uint8Array,
+  maxDepth: number,
+  start = 0,
+): { root: ScannedValue; end: number } {
+  const scanner = new StructureScanner(maxDepth, start);
   scanner.push(bytes);
   return scanner.end();
 }

@@ -2,12 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResourceDecodeError } from '../../../src/core/model/config-dump.js';
 import { routeRequest } from '../../../src/core/engine/route-table.js';
+import { resolveHost } from '../../../src/core/engine/resolve.js';
+import { emptyInventory } from '../../../src/core/model/k8s.js';
 import { parseDump } from '../../../src/sources/dump/read-dump.js';
 
 const T = 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump';
 
 /** A route dump, one member per line; with `broken` its second virtual host holds invalid JSON (line 9). */
-function routesDump(hostsKey: string, broken = true): string {
+function routesDump(hostsKey: string, broken = true, more = ''): string {
   const vhost = (name: string, routes: string) =>
     `{\n"name": "${name}",\n"domains": ["${name}", "${name}:9080"],\n"routes": ${routes}\n}`;
   const route = (cluster: string) => `[{"match": {"prefix": "/"}, "route": {"cluster": "${cluster}"}}]`;
@@ -20,7 +22,7 @@ function routesDump(hostsKey: string, broken = true): string {
     `${vhost('details', route('outbound|9080||details'))}`,
     `],`,
     `"validate_clusters": false`,
-    `}}]}]}`,
+    `}}${more}]}]}`,
   ].join('\n');
 }
 
@@ -69,6 +71,22 @@ describe('route configurations read lazily', () => {
     );
     const issues = dump.validate();
     assert.ok(issues.some((i) => i.severity === 'error' && i.line === 9));
+  });
+
+  it('resolving a Service name decodes route configurations one by one, until one knows it', () => {
+    // the second route configuration is not even an object: decoding it would fail
+    const text = routesDump(
+      'virtual_hosts',
+      true,
+      ', {"route_config": {"name": "80", "validate_clusters": tru, "virtual_hosts": []}}',
+    );
+    const dump = parseDump(
+      'routes.json',
+      new TextEncoder().encode(text.replace('"details:9080"', '"10.96.0.9:9080"')),
+    );
+    const r = resolveHost(dump, emptyInventory(), 'details', 9080);
+    assert.equal(r?.ip, '10.96.0.9');
+    assert.match(r?.how ?? '', /virtual host details of route configuration 9080/);
   });
 
   it('raw is the whole RouteConfiguration, in its key order', () => {
