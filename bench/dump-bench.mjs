@@ -1,13 +1,13 @@
 // Big dumps by service count: meshctl's on-call lookups against baselines measured in the same run on the
 // same file: node reading the whole file and JSON.parse-ing it, and jq answering the same question (when jq is
 // installed). Prints the median wall time and peak RSS of each, the ratios, and how they grow with size.
-// Usage: npm run build && node bench/dump-bench.mjs [SERVICES=1000,10000,40000] [RUNS=3]
+// Usage: npm run build && node bench/dump-bench.mjs [SERVICES=1000,10000,40000,70000] [RUNS=3]
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { bench } from './measure.mjs';
 
-const SIZES = (process.argv[2] ?? '1000,10000,40000').split(',').map(Number);
+const SIZES = (process.argv[2] ?? '1000,10000,40000,70000').split(',').map(Number);
 const RUNS = Number(process.argv[3] ?? 3);
 const out = join('bench', 'out');
 mkdirSync(out, { recursive: true });
