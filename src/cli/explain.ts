@@ -3,6 +3,13 @@
 // 2 could not explain (cli-contract.md).
 import { InputError, NotFoundError } from '../core/diagnostics/errors.js';
 import { formatIssue } from '../core/diagnostics/issue.js';
+import {
+  explainLog,
+  logQuery,
+  parseAccessLog,
+  splitAddress,
+  type AccessLogLine,
+} from '../core/engine/access-log.js';
 import { explain, type Query, type Traffic, type World } from '../core/engine/explain.js';
 import { resolveHost, resolvePod } from '../core/engine/resolve.js';
 import type { Explanation, Protocol } from '../core/engine/types.js';
@@ -10,6 +17,7 @@ import type { ConfigDump } from '../core/model/config-dump.js';
 import { selectProxy } from '../core/model/select-proxy.js';
 import { renderJson, renderYaml } from '../render/data.js';
 import { renderExplanation } from '../render/explanation.js';
+import { renderLogExplanation } from '../render/log-explanation.js';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -151,4 +159,56 @@ export function runExplain(world: World, build: (w: World) => Query, o: ExplainO
         : renderExplanation(e, { color }),
   );
   return e.outcome.result === 'delivered' ? EXIT_OK : e.outcome.result === 'failed' ? EXIT_FAIL : EXIT_ERROR;
+}
+
+/**
+ * The proxy that wrote an access-log line: --pod, the only dump given, or the dump whose pod IP is the
+ * line's local address (inbound) or remote address (outbound).
+ */
+function logProxy(world: World, pod: string | undefined, line: AccessLogLine): ConfigDump {
+  const dumps = [...world.dumps] as ConfigDump[];
+  if (pod !== undefined || dumps.length === 1) return selectProxy(dumps, pod);
+  // an inbound cluster means the receiving proxy wrote it (its own address is local), an outbound one the
+  // sending proxy (its own address is the remote one)
+  const c = line.upstreamCluster ?? '';
+  const sides = /^inbound\|/.test(c)
+    ? [line.downstreamLocalAddress]
+    : /^outbound\|/.test(c)
+      ? [line.downstreamRemoteAddress]
+      : [line.downstreamLocalAddress, line.downstreamRemoteAddress];
+  const ips = sides.map((a) => splitAddress(a)?.ip);
+  const byIp = dumps.filter((d) => ips.includes(d.identity().ip ?? undefined));
+  if (byIp.length === 1) return byIp[0]!;
+  throw new InputError(
+    `which proxy wrote this line? ${byIp.length ? 'several' : 'none'} of the ${dumps.length} proxies given ${byIp.length ? 'have' : 'has'} its local or remote address`,
+    'name it with --pod',
+  );
+}
+
+export function logQueryFor(world: World, pod: string | undefined, text: string): Query {
+  const line = parseAccessLog(text);
+  return logQuery(world, logProxy(world, pod, line), line);
+}
+
+export function runExplainLog(
+  world: World,
+  pod: string | undefined,
+  text: string,
+  o: ExplainOptions,
+  io: CliIo,
+): number {
+  if (!OUTPUTS.includes(o.output)) throw new InputError(`-o ${o.output} is not one of ${OUTPUTS.join(', ')}`);
+  const line = parseAccessLog(text);
+  const proxy = logProxy(world, pod, line);
+  const e = explainLog(world, proxy, line);
+  const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+  io.stdout.write(
+    o.output === 'json'
+      ? renderJson(e)
+      : o.output === 'yaml'
+        ? renderYaml(e)
+        : renderLogExplanation(e, { color }),
+  );
+  const r = e.explanation.outcome.result;
+  return r === 'delivered' ? EXIT_OK : r === 'failed' ? EXIT_FAIL : EXIT_ERROR;
 }

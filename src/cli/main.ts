@@ -233,6 +233,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     o: Raw,
     buildWith: (explainModule: ExplainModule, w: World) => Query,
     live: { source: string; destination?: string; namespaces?: string[] },
+    runWith: (explainModule: ExplainModule, w: World) => number = (x, w) =>
+      x.runExplain(w, (v) => buildWith(x, v), o, io),
   ) => {
     const explainModule = await explainCommand();
     const build = (w: World) => buildWith(explainModule, w);
@@ -255,7 +257,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         },
       );
     }
-    setExit(explainModule.runExplain(w, build, o, io));
+    setExit(runWith(explainModule, w));
   };
   inputs(
     explain.command('pod-to-pod').description('A connection from one pod to another pod (by name or IP)'),
@@ -281,6 +283,32 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .argument('<gateway>', 'gateway pod')
     .option('--port <port>', "the gateway pod's port (the Service's targetPort)")
     .action((gw: string, o: Raw) => go(o, (x, w) => x.gatewayQuery(w, gw, o), { source: gw }));
+  inputs(
+    explain
+      .command('log')
+      .description("An Envoy access-log line: where it sits in its proxy's config, and why it happened"),
+  )
+    .argument('<line>', 'the line, text or JSON as Istio writes it (quote it); - reads it from stdin')
+    .option('--pod <pod>', 'the pod whose proxy wrote the line (needed when several are given, and live)')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  meshctl explain log "$(kubectl logs productpage-v1-xxx -c istio-proxy | grep ' 503 ' | tail -1)" --pod productpage-v1-xxx\n  kubectl logs zk-1 -c istio-proxy | tail -1 | meshctl explain log - --snapshot snap/`,
+    )
+    .action(async (lineArg: string, o: Raw & { pod?: string }) => {
+      if (!o.pod && !o.snapshot && !o.dump?.length)
+        throw new InputError(
+          'explain log against the cluster needs --pod: the pod whose proxy wrote the line',
+        );
+      const text = lineArg === '-' ? (await io.stdin()).toString('utf8').trim().split('\n').pop()! : lineArg;
+      if (o.dump?.includes('-') && lineArg === '-')
+        throw new InputError('stdin can hold the line or a dump, not both');
+      await go(
+        o,
+        (x, w) => x.logQueryFor(w, o.pod, text),
+        { source: o.pod ?? '' },
+        (x, w) => x.runExplainLog(w, o.pod, text, o, io),
+      );
+    });
   inputs(explain.command('inbound').description('Only the receiving side: a connection arriving at a pod'))
     .argument('<pod>', 'destination pod')
     .option('--port <port>', 'destination port')
