@@ -5,6 +5,7 @@ import { InputError } from '../core/diagnostics/errors.js';
 import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
 import type { GetOptions } from './get.js';
 import type { ExplainOptions } from './explain.js';
+import type { DiffOptions, Operand } from './diff.js';
 import type { Query, World } from '../core/engine/explain.js';
 import type { GlobalOptions } from './live.js';
 import type { SnapshotCliOptions } from './cluster-commands.js';
@@ -156,6 +157,49 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         await (await import('./cluster-commands.js')).runSnapshot(program.opts<GlobalOptions>(), o, io),
       ),
     );
+
+  program
+    .command('diff')
+    .description(
+      'Compare two proxies by meaning (routes, clusters, endpoints, listeners): replica vs replica, before vs after',
+    )
+    .argument('<a>', 'a pod (in --snapshot, or live), a dump file, or a snapshot directory')
+    .argument('<b>', 'the same kind as <a>')
+    .option('--snapshot <dir>', 'A and B are pods of this snapshot')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  meshctl diff reviews-v1-abc reviews-v1-def --snapshot snap/     # why does one replica differ?\n  meshctl diff before.json after.json                             # what changed at 02:14?\n  meshctl diff snap-0200/ snap-0230/                              # every pod of two snapshots',
+    )
+    .action(async (a: string, b: string, o: DiffOptions) => {
+      const d = await import('./diff.js');
+      if (o.snapshot) {
+        const snap = await (await readSnapshotDir()).readSnapshot(o.snapshot);
+        setExit(d.printDiff(d.podsOf(snap.dumps, o.snapshot, a, b), o, io));
+        return;
+      }
+      const [oa, ob] = [d.operand(a), d.operand(b)];
+      if (oa.kind === 'snapshot' || ob.kind === 'snapshot') {
+        if (oa.kind !== ob.kind)
+          throw new InputError(
+            `${oa.kind === 'snapshot' ? a : b} is a snapshot: compare it with another snapshot`,
+          );
+        const read = (await readSnapshotDir()).readSnapshot;
+        const [sa, sb] = [await read(a), await read(b)];
+        setExit(d.printDiff(d.pairSnapshots(sa.dumps, sb.dumps, a, b), o, io));
+        return;
+      }
+      const side = async (op: Exclude<Operand, { kind: 'snapshot' }>) =>
+        op.kind === 'dump'
+          ? { label: op.path, dump: (await (await readDumps()).loadDumps([op.path]))[0]! }
+          : {
+              label: 'live',
+              dump: await (await liveSources()).liveDumpOf(program.opts<GlobalOptions>(), op.name, true),
+            };
+      setExit(d.printDiff(d.pairOf(await side(oa), await side(ob)), o, io));
+    });
 
   program
     .command('check')

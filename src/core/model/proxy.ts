@@ -11,6 +11,8 @@ export interface ProxyIdentity {
   readonly nodeId: string | undefined;
   readonly type: ProxyType;
   readonly ip: string | undefined;
+  /** Every address of the pod (INSTANCE_IPS: IPv4 and IPv6), the node id's first. */
+  readonly ips: string[];
   readonly pod: string | undefined;
   readonly namespace: string | undefined;
   readonly istioVersion: string | undefined;
@@ -65,10 +67,12 @@ export function proxyIdentity(bootstrap: JsonObject | undefined): ProxyIdentity 
   const ips = strings(md, 'INSTANCE_IPS').length
     ? strings(md, 'INSTANCE_IPS')
     : (str(md, 'INSTANCE_IPS') ?? '').split(',');
+  const ip = (parts.length === 4 ? parts[1] : undefined) || ips.find(Boolean);
   return {
     nodeId: id,
     type,
-    ip: (parts.length === 4 ? parts[1] : undefined) || ips.find(Boolean),
+    ip,
+    ips: [...new Set([ip, ...ips].filter((x): x is string => Boolean(x)))],
     pod: str(md, 'NAME') ?? podName,
     namespace: str(md, 'NAMESPACE') ?? podNs ?? (parts.length === 4 ? parts[3]!.split('.')[0] : undefined),
     istioVersion: version ?? v10,
