@@ -6,6 +6,7 @@ import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
 import type { GetOptions } from './get.js';
 import type { ExplainOptions } from './explain.js';
 import type { DiffOptions, Operand } from './diff.js';
+import type { MatrixCliOptions } from './matrix.js';
 import type { Query, World } from '../core/engine/explain.js';
 import type { GlobalOptions } from './live.js';
 import type { SnapshotCliOptions } from './cluster-commands.js';
@@ -200,6 +201,60 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
             };
       setExit(d.printDiff(d.pairOf(await side(oa), await side(ob)), o, io));
     });
+
+  program
+    .command('matrix')
+    .description(
+      'Which pod reaches which service port and pod port through the mesh, one simulation per cell',
+    )
+    .option('-n, --namespace <ns>', 'only pods and services of this namespace (repeatable)', collect)
+    .option('--port <port>', 'only this port')
+    .option('--snapshot <dir>', 'a snapshot directory written by meshctl snapshot')
+    .option('--dump <file>', "a proxy's saved config dump (repeatable)", collect)
+    .option('-f, --filename <path>', 'manifests: pods, services (repeatable; dirs recursed)', collect)
+    .option('--sockets <pod=file>', "a pod's listening sockets (repeatable)", collect)
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'html']).default('text'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  meshctl matrix --snapshot snap/ -n zookeeper\n  meshctl matrix --snapshot snap/ --port 3888 -o html > matrix.html',
+    )
+    .action(
+      async (
+        o: MatrixCliOptions & { snapshot?: string; dump?: string[]; filename?: string[]; sockets?: string[] },
+      ) => {
+        if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
+        if (!o.snapshot && !o.dump?.length)
+          throw new InputError(
+            'matrix needs the proxies of the pods in scope: give --snapshot DIR (or --dump files)',
+            'take one with: meshctl snapshot -n NAMESPACE --out DIR',
+          );
+        const extra = await (await readManifests()).loadManifests(o.filename ?? [], io.stdin);
+        const sockets = await (await readSockets()).loadSockets(o.sockets ?? []);
+        let world: World;
+        if (o.snapshot) {
+          const snap = await (await readSnapshotDir()).readSnapshot(o.snapshot);
+          const inv = snap.inventory;
+          world = {
+            dumps: snap.dumps,
+            inventory: {
+              pods: [...inv.pods, ...extra.pods],
+              services: [...inv.services, ...extra.services],
+              endpoints: [...inv.endpoints, ...extra.endpoints],
+              istio: [...inv.istio, ...extra.istio],
+            },
+            sockets: [...sockets, ...snap.sockets],
+          };
+        } else
+          world = {
+            dumps: await (await readDumps()).loadDumps(o.dump ?? [], io.stdin),
+            inventory: extra,
+            sockets,
+          };
+        setExit((await import('./matrix.js')).runMatrix(world, o, io));
+      },
+    );
 
   program
     .command('check')

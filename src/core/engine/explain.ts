@@ -1297,7 +1297,13 @@ class Simulation {
       },
     );
     const era = dump ? eraOf(dump) : undefined;
-    if (target.ip.startsWith('127.') && onPort.some((s) => s.ip === dst.ip))
+    if (!onPort.length)
+      this.trace.hint(
+        'port-not-open',
+        `Nothing in ${proxy} listens on port ${target.port}, on any address: the connection is refused with or without the mesh.`,
+        'Check that the app runs and which ports it opens at this moment (a ZooKeeper follower, for one, opens the quorum port 2888 only while it leads).',
+      );
+    else if (target.ip.startsWith('127.') && onPort.some((s) => s.ip === dst.ip))
       this.trace.hint(
         'app-binds-pod-ip',
         `${era?.label ?? 'This Istio'} forwards inbound traffic to 127.0.0.1:${target.port}, but the app binds only the pod IP ${dst.ip}.`,

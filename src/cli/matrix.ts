@@ -1,0 +1,34 @@
+// meshctl matrix: which pod reaches which service port and pod port, one simulation per cell.
+// Exit 0 when every cell is delivered (or the pod itself), 1 when one fails, 2 when one cannot be decided.
+import { InputError } from '../core/diagnostics/errors.js';
+import { buildMatrix, type MatrixOptions } from '../core/engine/matrix.js';
+import type { World } from '../core/engine/explain.js';
+import { renderJson } from '../render/data.js';
+import { renderMatrixHtml, renderMatrixText } from '../render/matrix.js';
+import { EXIT_ERROR, EXIT_FAIL, EXIT_OK } from './errors.js';
+import type { CliIo } from './io.js';
+
+export interface MatrixCliOptions {
+  readonly output: string;
+  readonly port?: string;
+  readonly namespace?: string[];
+}
+
+export function matrixOptions(o: MatrixCliOptions): MatrixOptions {
+  if (o.port !== undefined && (!/^\d+$/.test(o.port) || Number(o.port) < 1 || Number(o.port) > 65535))
+    throw new InputError(`--port ${o.port} is not a port number (1-65535)`);
+  return {
+    ...(o.namespace?.length ? { namespaces: o.namespace } : {}),
+    ...(o.port !== undefined ? { port: Number(o.port) } : {}),
+  };
+}
+
+export function runMatrix(world: World, o: MatrixCliOptions, io: CliIo): number {
+  const m = buildMatrix(world, matrixOptions(o));
+  if (o.output === 'json') io.stdout.write(renderJson(m));
+  else if (o.output === 'html') io.stdout.write(renderMatrixHtml(m));
+  else io.stdout.write(renderMatrixText(m, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
+  const cells = m.cells.flat();
+  if (cells.some((c) => c.result === 'failed')) return EXIT_FAIL;
+  return cells.some((c) => c.result === 'unknown') ? EXIT_ERROR : EXIT_OK;
+}

@@ -1,0 +1,190 @@
+// Which pod can reach which service port and pod port through the mesh: every cell is one simulation by the
+// same engine `explain` uses (pod-to-pod for pod ports, a request to the ClusterIP for service ports), so a
+// cell says delivered, the response flag of a failure, or unknown with what is missing.
+import { isHttpProtocol, resolvePortProtocol } from '../model/protocol.js';
+import type { ConfigDump } from '../model/config-dump.js';
+import type { PodInfo, ServiceInfo } from '../model/k8s.js';
+import { proxyLabel } from '../model/proxy.js';
+import { explain, type Traffic, type World } from './explain.js';
+import type { Explanation, Protocol } from './types.js';
+
+export interface MatrixColumn {
+  /** `svc/reviews.default:9080` or `pod/reviews-v1-abc.default:9080`. */
+  readonly id: string;
+  readonly kind: 'service' | 'pod';
+  /** `reviews.default` or `reviews-v1-abc.default`. */
+  readonly name: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
+export interface MatrixCell {
+  readonly from: string;
+  readonly to: string;
+  /**
+   * `self`: a pod to its own port is not mesh traffic (the app reaches itself directly). `closed`: the call
+   * fails because nothing listens on that port at all, which no mesh setting changes.
+   */
+  readonly result: Explanation['outcome']['result'] | 'self' | 'closed';
+  readonly flag: string | null;
+  readonly status: number | null;
+  readonly failedStage: string | null;
+  readonly summary: string;
+  readonly explanation: Explanation | null;
+}
+
+export interface Matrix {
+  readonly apiVersion: 'meshctl/v1';
+  readonly kind: 'Matrix';
+  readonly scope: { readonly namespaces: string[] | 'all'; readonly port: number | null };
+  /** The source pods (sidecars whose config was given), `pod.namespace`. */
+  readonly rows: string[];
+  readonly columns: MatrixColumn[];
+  /** cells[row][column] */
+  readonly cells: MatrixCell[][];
+}
+
+export interface MatrixOptions {
+  /** Only pods and services of these namespaces (undefined: all that were given). */
+  readonly namespaces?: readonly string[];
+  /** Only this port (service port or pod port). */
+  readonly port?: number;
+}
+
+function protocolOf(port: number, name: string | undefined, appProtocol?: string): Protocol {
+  const p = resolvePortProtocol({ port, name, appProtocol });
+  return isHttpProtocol(p.protocol)
+    ? p.protocol === 'GRPC'
+      ? 'grpc'
+      : p.protocol === 'HTTP2'
+        ? 'http2'
+        : 'http'
+    : 'tcp';
+}
+
+function selects(s: ServiceInfo, p: PodInfo): boolean {
+  const sel = s.selector;
+  return (
+    s.namespace === p.namespace &&
+    sel !== undefined &&
+    Object.keys(sel).length > 0 &&
+    Object.entries(sel).every(([k, v]) => p.labels[k] === v)
+  );
+}
+
+/** A pod's ports: its containers' declared ports and the target ports of the Services that select it. */
+function podPorts(
+  pod: PodInfo,
+  services: readonly ServiceInfo[],
+): Array<{ port: number; name: string | undefined }> {
+  const out = new Map<number, string | undefined>();
+  for (const c of pod.containers)
+    for (const p of c.ports) if (p.protocol !== 'UDP') out.set(p.containerPort, p.name);
+  for (const s of services.filter((x) => selects(x, pod)))
+    for (const p of s.ports) {
+      const named = typeof p.targetPort === 'string';
+      const port = named
+        ? pod.containers.flatMap((c) => c.ports).find((c) => c.name === p.targetPort)?.containerPort
+        : p.targetPort;
+      if (port !== undefined && !out.has(port) && p.protocol !== 'UDP') out.set(port, p.name);
+    }
+  return [...out].map(([port, name]) => ({ port, name })).sort((a, b) => a.port - b.port);
+}
+
+function inScope(ns: string, o: MatrixOptions): boolean {
+  return !o.namespaces || o.namespaces.includes(ns);
+}
+
+export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
+  const inv = world.inventory;
+  const sources = (world.dumps as ConfigDump[]).filter((d) => {
+    const id = d.identity();
+    return id.type === 'sidecar' && id.ip !== undefined && inScope(id.namespace ?? '', o);
+  });
+  const columns: MatrixColumn[] = [];
+  for (const s of inv.services.filter((x) => inScope(x.namespace, o) && x.clusterIP && !x.headless))
+    for (const p of s.ports)
+      if (p.protocol !== 'UDP' && (o.port === undefined || p.port === o.port))
+        columns.push({
+          id: `svc/${s.name}.${s.namespace}:${p.port}`,
+          kind: 'service',
+          name: `${s.name}.${s.namespace}`,
+          ip: s.clusterIP!,
+          port: p.port,
+          protocol: protocolOf(p.port, p.name, p.appProtocol),
+        });
+  // pods: the inventory's, and the meshed pods whose dumps were given (their IP is in the bootstrap)
+  const pods = inv.pods.filter((p) => p.ip && inScope(p.namespace, o));
+  for (const d of sources) {
+    const id = d.identity();
+    if (!pods.some((p) => p.ip === id.ip))
+      pods.push({
+        name: id.pod ?? id.ip!,
+        namespace: id.namespace ?? '',
+        ip: id.ip,
+        labels: id.labels,
+        annotations: id.annotations,
+        containers: [],
+        hasSidecar: true,
+        location: undefined,
+      });
+  }
+  for (const pod of pods.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)))
+    for (const p of podPorts(pod, inv.services))
+      if (o.port === undefined || p.port === o.port)
+        columns.push({
+          id: `pod/${pod.name}.${pod.namespace}:${p.port}`,
+          kind: 'pod',
+          name: `${pod.name}.${pod.namespace}`,
+          ip: pod.ip!,
+          port: p.port,
+          protocol: protocolOf(p.port, p.name),
+        });
+  const rows = sources.map((d) => proxyLabel(d.identity()) ?? d.source);
+  const cells = sources.map((src, r) =>
+    columns.map((c): MatrixCell => {
+      const from = rows[r]!;
+      if (c.kind === 'pod' && c.ip === src.identity().ip)
+        return {
+          from,
+          to: c.id,
+          result: 'self',
+          flag: null,
+          status: null,
+          failedStage: null,
+          summary: 'the same pod',
+          explanation: null,
+        };
+      const host = c.kind === 'service' && c.protocol !== 'tcp' ? `${c.name}:${c.port}` : undefined;
+      const traffic: Traffic = {
+        protocol: c.protocol,
+        host,
+        path: '/',
+        method: c.protocol === 'grpc' ? 'POST' : 'GET',
+        headers: host ? { host } : {},
+        sni: undefined,
+      };
+      const e = explain(world, { mode: 'outbound', source: src, ip: c.ip, port: c.port, traffic });
+      const closed = e.outcome.result === 'failed' && e.hints.some((h) => h.id === 'port-not-open');
+      return {
+        from,
+        to: c.id,
+        result: closed ? 'closed' : e.outcome.result,
+        flag: e.outcome.responseFlag,
+        status: e.outcome.httpStatus,
+        failedStage: e.outcome.failedStage,
+        summary: e.outcome.summary,
+        explanation: e,
+      };
+    }),
+  );
+  return {
+    apiVersion: 'meshctl/v1',
+    kind: 'Matrix',
+    scope: { namespaces: o.namespaces ? [...o.namespaces] : 'all', port: o.port ?? null },
+    rows,
+    columns,
+    cells,
+  };
+}
