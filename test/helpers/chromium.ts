@@ -95,10 +95,17 @@ export async function withPage<T>(
     try {
       return await use(evaluate);
     } finally {
+      // close gracefully, so no helper process still writes into the profile when it is removed
+      await send('Browser.close').catch(() => undefined);
       ws.close();
     }
   } finally {
-    browser.kill('SIGKILL');
-    rmSync(profile, { recursive: true, force: true });
+    if (browser.exitCode === null) {
+      const exited = new Promise((resolve) => browser.once('exit', resolve));
+      const timer = setTimeout(() => browser.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
