@@ -1,7 +1,7 @@
 // The live path of get and explain: read what a command needs from the current kubeconfig context.
 import { explain as simulate, type Query, type World } from '../core/engine/explain.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
-import { InputError } from '../core/diagnostics/errors.js';
+import { InputError, MeshctlError } from '../core/diagnostics/errors.js';
 import type { MeshInventory } from '../core/model/k8s.js';
 import type { SocketEvidence } from '../core/model/sockets.js';
 
@@ -110,4 +110,37 @@ export async function liveExplain(
     world = { ...world, sockets: [...world.sockets, ...extra] };
   }
   return world;
+}
+
+/**
+ * The world a matrix needs, read live: the objects of the namespaces (-n, else the context's) and the dump of
+ * every meshed pod in them, four at a time. A pod whose dump cannot be read is reported and left out.
+ */
+export async function liveMeshWorld(
+  g: GlobalOptions,
+  namespaces: readonly string[] | undefined,
+  sockets: SocketEvidence[],
+  report: (pod: string, error: string) => void,
+  o: LiveExplainOptions = {},
+): Promise<World> {
+  const how = via(o.via);
+  const k = await kube();
+  const c = await k.connect(g);
+  const { pool } = await import('../sources/kube/snapshot-writer.js');
+  const inventory = await k.liveInventory(c, namespaces?.length ? namespaces : [c.namespace]);
+  const dumps: ConfigDump[] = [];
+  await pool(
+    inventory.pods.filter((p) => p.hasSidecar),
+    4,
+    async (p) => {
+      const name = `${p.namespace}/${p.name}`;
+      try {
+        dumps.push(await k.liveDump(c, await k.findPod(c, name), true, how));
+      } catch (e) {
+        if (!(e instanceof MeshctlError)) throw e;
+        report(name, e.message);
+      }
+    },
+  );
+  return { dumps, inventory, sockets };
 }

@@ -7,6 +7,9 @@ import type { GetOptions } from './get.js';
 import type { ExplainOptions } from './explain.js';
 import type { DiffOptions, Operand } from './diff.js';
 import type { MatrixCliOptions } from './matrix.js';
+import type { Snapshot } from '../sources/snapshot/read-snapshot.js';
+import type { MeshInventory } from '../core/model/k8s.js';
+import type { SocketEvidence } from '../core/model/sockets.js';
 import type { Query, World } from '../core/engine/explain.js';
 import type { GlobalOptions } from './live.js';
 import type { SnapshotCliOptions } from './cluster-commands.js';
@@ -213,6 +216,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--dump <file>', "a proxy's saved config dump (repeatable)", collect)
     .option('-f, --filename <path>', 'manifests: pods, services (repeatable; dirs recursed)', collect)
     .option('--sockets <pod=file>', "a pod's listening sockets (repeatable)", collect)
+    .option('--via <how>', 'live: read dumps by portforward (default) or exec (opt-in)')
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'html']).default('text'),
     )
@@ -225,33 +229,24 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         o: MatrixCliOptions & { snapshot?: string; dump?: string[]; filename?: string[]; sockets?: string[] },
       ) => {
         if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
-        if (!o.snapshot && !o.dump?.length)
-          throw new InputError(
-            'matrix needs the proxies of the pods in scope: give --snapshot DIR (or --dump files)',
-            'take one with: meshctl snapshot -n NAMESPACE --out DIR',
-          );
         const extra = await (await readManifests()).loadManifests(o.filename ?? [], io.stdin);
         const sockets = await (await readSockets()).loadSockets(o.sockets ?? []);
+        const g = program.opts<GlobalOptions>();
         let world: World;
-        if (o.snapshot) {
-          const snap = await (await readSnapshotDir()).readSnapshot(o.snapshot);
-          const inv = snap.inventory;
-          world = {
-            dumps: snap.dumps,
-            inventory: {
-              pods: [...inv.pods, ...extra.pods],
-              services: [...inv.services, ...extra.services],
-              endpoints: [...inv.endpoints, ...extra.endpoints],
-              istio: [...inv.istio, ...extra.istio],
-            },
-            sockets: [...sockets, ...snap.sockets],
-          };
-        } else
-          world = {
-            dumps: await (await readDumps()).loadDumps(o.dump ?? [], io.stdin),
-            inventory: extra,
+        if (o.snapshot)
+          world = withSnapshot(await (await readSnapshotDir()).readSnapshot(o.snapshot), extra, sockets);
+        else if (o.dump?.length)
+          world = { dumps: await (await readDumps()).loadDumps(o.dump, io.stdin), inventory: extra, sockets };
+        else
+          world = await (
+            await liveSources()
+          ).liveMeshWorld(
+            g,
+            o.namespace ?? (g.namespace ? [g.namespace] : undefined),
             sockets,
-          };
+            (pod, error) => io.stderr.write(`note: could not read the proxy of ${pod}: ${error}\n`),
+            o.via ? { via: o.via } : {},
+          );
         setExit((await import('./matrix.js')).runMatrix(world, o, io));
       },
     );
@@ -262,6 +257,23 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .action(async () =>
       setExit(await (await import('./cluster-commands.js')).runCheck(program.opts<GlobalOptions>(), io)),
     );
+
+  /** A snapshot's world, with the manifests (-f) and sockets (--sockets) given beside it. */
+  const withSnapshot = (snap: Snapshot, extra: MeshInventory, sockets: SocketEvidence[]): World => {
+    for (const f of snap.failed)
+      io.stderr.write(`note: the snapshot could not capture ${f.pod}: ${f.error}\n`);
+    const inv = snap.inventory;
+    return {
+      dumps: snap.dumps,
+      inventory: {
+        pods: [...inv.pods, ...extra.pods],
+        services: [...inv.services, ...extra.services],
+        endpoints: [...inv.endpoints, ...extra.endpoints],
+        istio: [...inv.istio, ...extra.istio],
+      },
+      sockets: [...sockets, ...snap.sockets],
+    };
+  };
 
   const explain = program
     .command('explain')
@@ -308,22 +320,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
     const extraInventory = await (await readManifests()).loadManifests(o.filename ?? [], io.stdin);
     const extraSockets = await (await readSockets()).loadSockets(o.sockets ?? []);
-    if (o.snapshot) {
-      const snap = await (await readSnapshotDir()).readSnapshot(o.snapshot);
-      for (const f of snap.failed)
-        io.stderr.write(`note: the snapshot could not capture ${f.pod}: ${f.error}\n`);
-      const inv = snap.inventory;
-      return {
-        dumps: snap.dumps,
-        inventory: {
-          pods: [...inv.pods, ...extraInventory.pods],
-          services: [...inv.services, ...extraInventory.services],
-          endpoints: [...inv.endpoints, ...extraInventory.endpoints],
-          istio: [...inv.istio, ...extraInventory.istio],
-        },
-        sockets: [...extraSockets, ...snap.sockets],
-      };
-    }
+    if (o.snapshot)
+      return withSnapshot(
+        await (await readSnapshotDir()).readSnapshot(o.snapshot),
+        extraInventory,
+        extraSockets,
+      );
     if (!o.dump?.length) throw new LiveNeeded();
     const dumps = await (await readDumps()).loadDumps(o.dump, io.stdin);
     return { dumps, inventory: extraInventory, sockets: extraSockets };

@@ -12,6 +12,7 @@ export interface MatrixCliOptions {
   readonly output: string;
   readonly port?: string;
   readonly namespace?: string[];
+  readonly via?: string;
 }
 
 export function matrixOptions(o: MatrixCliOptions): MatrixOptions {

@@ -34,7 +34,7 @@ describe('meshctl matrix', () => {
   it('Istio 1.9: exactly the peer pairs whose election and quorum ports the sidecar cannot reach', () => {
     const { code, m, text } = matrix('story4-zookeeper-istio-1.9');
     assert.equal(code, 1);
-    assert.deepEqual(m.rows, [ZK1, ZK0]);
+    assert.deepEqual(m.rows, [ZK0, ZK1]);
     assert.deepEqual(failingPeers(m), [
       `${ZK0} → ${ZK1}:3888 UF`,
       `${ZK1} → ${ZK0}:2888 UF`,
@@ -59,7 +59,7 @@ describe('meshctl matrix', () => {
   it('--port narrows the columns; each cell carries the explanation of its call', () => {
     const { m } = matrix('story4-zookeeper-istio-1.9', ['--port', '3888']);
     assert.ok(m.columns.every((c) => c.port === 3888));
-    const cell = m.cells[0]!.find((c) => c.to === `pod/${ZK0}:3888`)!;
+    const cell = m.cells[1]!.find((c) => c.to === `pod/${ZK0}:3888`)!;
     assert.equal(cell.explanation?.outcome.responseFlag, 'UF');
     assert.ok(cell.explanation?.hints.some((h) => h.id === 'app-binds-pod-ip'));
   });

@@ -98,10 +98,15 @@ function inScope(ns: string, o: MatrixOptions): boolean {
 
 export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
   const inv = world.inventory;
-  const sources = (world.dumps as ConfigDump[]).filter((d) => {
-    const id = d.identity();
-    return id.type === 'sidecar' && id.ip !== undefined && inScope(id.namespace ?? '', o);
-  });
+  // rows in name order, whatever order the proxies were read in
+  const sources = (world.dumps as ConfigDump[])
+    .filter((d) => {
+      const id = d.identity();
+      return id.type === 'sidecar' && id.ip !== undefined && inScope(id.namespace ?? '', o);
+    })
+    .sort((a, b) =>
+      (proxyLabel(a.identity()) ?? a.source).localeCompare(proxyLabel(b.identity()) ?? b.source),
+    );
   const columns: MatrixColumn[] = [];
   for (const s of inv.services.filter((x) => inScope(x.namespace, o) && x.clusterIP && !x.headless))
     for (const p of s.ports)

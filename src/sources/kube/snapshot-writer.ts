@@ -34,7 +34,12 @@ function writePrivate(path: string, text: string): void {
   chmodSync(path, 0o600);
 }
 
-async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items`, at most `n` at once. */
+export async function pool<T>(
+  items: readonly T[],
+  n: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
     while (next < items.length) await work(items[next++]!);
