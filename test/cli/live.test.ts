@@ -118,6 +118,16 @@ describe('live cluster', () => {
     assert.ok(cells(a).some((c) => c.endsWith('failed UF')));
   });
 
+  it('diff of two pods read live: the same comparison as in the snapshot', async () => {
+    const pods = ['my-release-zookeeper-0', 'my-release-zookeeper-1'];
+    const r = await live(['diff', ...pods, '-o', 'json']);
+    const offline = await meshctlAsync(['diff', ...pods, '--snapshot', SNAP, '-o', 'json']);
+    assert.equal(r.code, offline.code, r.stderr);
+    type D = { identical: boolean; groups: unknown[] };
+    const [a, b] = [JSON.parse(r.stdout) as D, JSON.parse(offline.stdout) as D];
+    assert.deepEqual([a.identical, a.groups], [b.identical, b.groups]);
+  });
+
   const errors: Array<[string, () => Promise<{ code: number; stdout: string; stderr: string }>, RegExp]> = [
     [
       '401: a token the server rejects',
