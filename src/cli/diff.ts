@@ -6,10 +6,10 @@ import { InputError } from '../core/diagnostics/errors.js';
 import { diffDumps, type ConfigDiff } from '../core/diff/config-diff.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
 import { selectProxy } from '../core/model/select-proxy.js';
-import { renderJson, renderYaml } from '../render/data.js';
+import { renderAs } from '../render/data.js';
 import { renderDiffs } from '../render/diff.js';
 import { EXIT_FAIL, EXIT_OK } from './errors.js';
-import type { CliIo } from './io.js';
+import { useColor, type CliIo } from './io.js';
 
 export interface DiffOptions {
   readonly output: string;
@@ -84,17 +84,10 @@ const OUTPUTS = ['text', 'json', 'yaml'];
 
 export function printDiff(report: DiffReport, o: DiffOptions, io: CliIo): number {
   if (!OUTPUTS.includes(o.output)) throw new InputError(`-o ${o.output} is not one of ${OUTPUTS.join(', ')}`);
-  const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   // one comparison prints as a Diff, several (snapshots) as the list
   const data =
     report.items.length === 1 && !report.onlyInA.length && !report.onlyInB.length ? report.items[0] : report;
-  io.stdout.write(
-    o.output === 'json'
-      ? renderJson(data)
-      : o.output === 'yaml'
-        ? renderYaml(data)
-        : renderDiffs(report, { color }),
-  );
+  io.stdout.write(renderAs(o.output, data, () => renderDiffs(report, { color: useColor(io) })));
   const same = report.items.every((d) => d.identical) && !report.onlyInA.length && !report.onlyInB.length;
   return same ? EXIT_OK : EXIT_FAIL;
 }

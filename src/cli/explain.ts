@@ -15,11 +15,11 @@ import { resolveHost, resolvePod } from '../core/engine/resolve.js';
 import type { Explanation, Protocol } from '../core/engine/types.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
 import { selectProxy } from '../core/model/select-proxy.js';
-import { renderJson, renderYaml } from '../render/data.js';
+import { renderAs } from '../render/data.js';
 import { renderExplanation } from '../render/explanation.js';
 import { renderLogExplanation } from '../render/log-explanation.js';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK } from './errors.js';
-import type { CliIo } from './io.js';
+import { useColor, type CliIo } from './io.js';
 
 export interface ExplainOptions {
   readonly output: string;
@@ -150,14 +150,7 @@ export function runExplain(world: World, build: (w: World) => Query, o: ExplainO
     for (const issue of d.issues.filter((i) => i.severity === 'error' || i.severity === 'warning'))
       io.stderr.write(`${issue.severity}: ${d.source}: ${formatIssue(issue)}\n`);
   const e: Explanation = explain(world, query);
-  const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-  io.stdout.write(
-    o.output === 'json'
-      ? renderJson(e)
-      : o.output === 'yaml'
-        ? renderYaml(e)
-        : renderExplanation(e, { color }),
-  );
+  io.stdout.write(renderAs(o.output, e, () => renderExplanation(e, { color: useColor(io) })));
   return e.outcome.result === 'delivered' ? EXIT_OK : e.outcome.result === 'failed' ? EXIT_FAIL : EXIT_ERROR;
 }
 
@@ -201,14 +194,7 @@ export function runExplainLog(
   const line = parseAccessLog(text);
   const proxy = logProxy(world, pod, line);
   const e = explainLog(world, proxy, line);
-  const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-  io.stdout.write(
-    o.output === 'json'
-      ? renderJson(e)
-      : o.output === 'yaml'
-        ? renderYaml(e)
-        : renderLogExplanation(e, { color }),
-  );
+  io.stdout.write(renderAs(o.output, e, () => renderLogExplanation(e, { color: useColor(io) })));
   const r = e.explanation.outcome.result;
   return r === 'delivered' ? EXIT_OK : r === 'failed' ? EXIT_FAIL : EXIT_ERROR;
 }

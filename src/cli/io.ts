@@ -6,3 +6,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
 }
+
+/** Colour only on a terminal, and never with NO_COLOR (no-color.org). */
+export function useColor(io: CliIo): boolean {
+  return Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+}

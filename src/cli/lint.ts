@@ -11,7 +11,7 @@ import { renderGithub, renderJunit, renderLintJson, renderLintText, renderSarif 
 import { loadLintResources, lintResourcesFromText } from '../sources/manifests/lint-input.js';
 import { readSnapshot } from '../sources/snapshot/read-snapshot.js';
 import { EXIT_FAIL, EXIT_OK } from './errors.js';
-import type { CliIo } from './io.js';
+import { useColor, type CliIo } from './io.js';
 import type { GlobalOptions } from './live.js';
 
 export interface LintCliOptions {
@@ -92,7 +92,7 @@ export async function runLint(
   }
   const findings = lint(resources, { ignore: o.ignore ?? [], ...(evidence ? { evidence } : {}) });
   const render = {
-    color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
+    color: useColor(io),
     rules: RULES,
     version: version(),
     resources: resources.map((r) => ({ file: r.file, resource: resourceLabel(r) })),

@@ -6,7 +6,7 @@ import type { World } from '../core/engine/explain.js';
 import { renderJson } from '../render/data.js';
 import { renderMatrixHtml, renderMatrixText } from '../render/matrix.js';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK } from './errors.js';
-import type { CliIo } from './io.js';
+import { useColor, type CliIo } from './io.js';
 
 export interface MatrixCliOptions {
   readonly output: string;
@@ -28,7 +28,7 @@ export function runMatrix(world: World, o: MatrixCliOptions, io: CliIo): number 
   const m = buildMatrix(world, matrixOptions(o));
   if (o.output === 'json') io.stdout.write(renderJson(m));
   else if (o.output === 'html') io.stdout.write(renderMatrixHtml(m));
-  else io.stdout.write(renderMatrixText(m, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
+  else io.stdout.write(renderMatrixText(m, { color: useColor(io) }));
   const cells = m.cells.flat();
   if (cells.some((c) => c.result === 'failed')) return EXIT_FAIL;
   return cells.some((c) => c.result === 'unknown') ? EXIT_ERROR : EXIT_OK;

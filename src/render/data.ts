@@ -8,3 +8,8 @@ export function renderJson(value: unknown): string {
 export function renderYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }
+
+/** -o json and -o yaml print the data itself; any other format is what `text` renders. */
+export function renderAs(output: string, data: unknown, text: () => string): string {
+  return output === 'json' ? renderJson(data) : output === 'yaml' ? renderYaml(data) : text();
+}

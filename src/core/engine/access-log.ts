@@ -177,70 +177,13 @@ function tokens(line: string): Array<{ text: string; quoted: boolean }> {
 const NOT_A_LOG =
   'expected an Envoy access-log line as Istio writes it ([START_TIME] "METHOD PATH PROTOCOL" CODE FLAGS ...) or its JSON form';
 
-function parseText(line: string): AccessLogLine {
-  const t = tokens(line);
-  const request = t[1];
-  if (!line.startsWith('[') || !request?.quoted || t.length < 4 || !/^\d+$/.test(t[2]?.text ?? ''))
-    throw new InputError(`this is not an access-log line: ${NOT_A_LOG}`, `got: ${line.slice(0, 120)}`);
-  const [method, path, protocol] = request.text.split(' ');
-  let at = 4;
-  let format: AccessLogLine['format'];
-  let details: string | undefined;
-  let termination: string | undefined;
-  let failure: string | undefined;
-  if (t[at]?.quoted && t[at + 1]?.quoted) {
-    format = 'istio-1.1-1.8';
-    failure = t[at + 1]!.text;
-    at += 2;
-  } else if (t[at] && !t[at]!.quoted && !/^\d+$/.test(t[at]!.text) && t[at + 2]?.quoted) {
-    format = 'istio-1.9+';
-    details = t[at]!.text;
-    termination = t[at + 1]!.text;
-    failure = t[at + 2]!.text;
-    at += 3;
-  } else format = 'envoy-default';
-  // BYTES_RECEIVED BYTES_SENT DURATION UPSTREAM_SERVICE_TIME "XFF" "UA" "REQUEST_ID" "AUTHORITY" "UPSTREAM_HOST"
-  const rest = t.slice(at);
-  const field = (i: number) => dash(rest[i]?.text);
+/** A line's fields by Istio's JSON names (`response_flags`, ...), whichever encoding it came in. */
+type Fields = Partial<Record<string, string | null>>;
+
+function lineFrom(format: AccessLogLine['format'], f: Fields, line: string): AccessLogLine {
+  const s = (k: string) => dash(f[k] ?? undefined);
   return {
     format,
-    startTime: dash(t[0]?.text),
-    method: dash(method),
-    path: dash(path),
-    protocol: dash(protocol),
-    responseCode: Number(t[2]!.text) || null,
-    responseFlags: flagsOf(t[3]?.text, line),
-    responseCodeDetails: dash(details),
-    connectionTerminationDetails: dash(termination),
-    upstreamTransportFailureReason: dash(failure),
-    authority: field(7),
-    upstreamHost: field(8),
-    upstreamCluster: field(9),
-    upstreamLocalAddress: field(10),
-    downstreamLocalAddress: field(11),
-    downstreamRemoteAddress: field(12),
-    requestedServerName: field(13),
-    routeName: field(14),
-  };
-}
-
-function parseJsonLine(line: string): AccessLogLine {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch (e) {
-    throw new InputError(`the access-log line looks like JSON but is not: ${(e as Error).message}`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(NOT_A_LOG);
-  const o = v as Record<string, unknown>;
-  const s = (k: string): string | null => {
-    const x = o[k];
-    return typeof x === 'number' ? String(x) : typeof x === 'string' ? dash(x) : null;
-  };
-  if (!('response_code' in o) && !('response_flags' in o))
-    throw new InputError(`this JSON has no response_code or response_flags: ${NOT_A_LOG}`);
-  return {
-    format: 'json',
     startTime: s('start_time'),
     method: s('method'),
     path: s('path'),
@@ -259,6 +202,73 @@ function parseJsonLine(line: string): AccessLogLine {
     requestedServerName: s('requested_server_name'),
     routeName: s('route_name'),
   };
+}
+
+/** The fields after the response flags and the format's own ones, in the order every format writes them. */
+const TAIL = [
+  'bytes_received',
+  'bytes_sent',
+  'duration',
+  'upstream_service_time',
+  'x_forwarded_for',
+  'user_agent',
+  'request_id',
+  'authority',
+  'upstream_host',
+  'upstream_cluster',
+  'upstream_local_address',
+  'downstream_local_address',
+  'downstream_remote_address',
+  'requested_server_name',
+  'route_name',
+];
+
+function parseText(line: string): AccessLogLine {
+  const t = tokens(line);
+  const request = t[1];
+  if (!line.startsWith('[') || !request?.quoted || t.length < 4 || !/^\d+$/.test(t[2]?.text ?? ''))
+    throw new InputError(`this is not an access-log line: ${NOT_A_LOG}`, `got: ${line.slice(0, 120)}`);
+  const [method, path, protocol] = request.text.split(' ');
+  const f: Fields = {
+    start_time: t[0]?.text,
+    method,
+    path,
+    protocol,
+    response_code: t[2]!.text,
+    response_flags: t[3]?.text,
+  };
+  let at = 4;
+  let format: AccessLogLine['format'];
+  if (t[at]?.quoted && t[at + 1]?.quoted) {
+    format = 'istio-1.1-1.8';
+    f.upstream_transport_failure_reason = t[at + 1]!.text;
+    at += 2;
+  } else if (t[at] && !t[at]!.quoted && !/^\d+$/.test(t[at]!.text) && t[at + 2]?.quoted) {
+    format = 'istio-1.9+';
+    f.response_code_details = t[at]!.text;
+    f.connection_termination_details = t[at + 1]!.text;
+    f.upstream_transport_failure_reason = t[at + 2]!.text;
+    at += 3;
+  } else format = 'envoy-default';
+  TAIL.forEach((k, i) => (f[k] = t[at + i]?.text));
+  return lineFrom(format, f, line);
+}
+
+function parseJsonLine(line: string): AccessLogLine {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (e) {
+    throw new InputError(`the access-log line looks like JSON but is not: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(NOT_A_LOG);
+  const o = v as Record<string, unknown>;
+  if (!('response_code' in o) && !('response_flags' in o))
+    throw new InputError(`this JSON has no response_code or response_flags: ${NOT_A_LOG}`);
+  const f: Fields = {};
+  for (const [k, x] of Object.entries(o))
+    f[k] = typeof x === 'number' ? String(x) : typeof x === 'string' ? x : null;
+  return lineFrom('json', f, line);
 }
 
 /** Reads one access-log line (text or JSON). `kubectl logs` prefixes such as a timestamp are not expected. */

@@ -92,6 +92,17 @@ function podPorts(
   return [...out].map(([port, name]) => ({ port, name })).sort((a, b) => a.port - b.port);
 }
 
+function column(
+  kind: MatrixColumn['kind'],
+  of: { name: string; namespace: string },
+  ip: string,
+  port: number,
+  protocol: Protocol,
+): MatrixColumn {
+  const name = `${of.name}.${of.namespace}`;
+  return { id: `${kind === 'service' ? 'svc' : 'pod'}/${name}:${port}`, kind, name, ip, port, protocol };
+}
+
 function inScope(ns: string, o: MatrixOptions): boolean {
   return !o.namespaces || o.namespaces.includes(ns);
 }
@@ -111,14 +122,7 @@ export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
   for (const s of inv.services.filter((x) => inScope(x.namespace, o) && x.clusterIP && !x.headless))
     for (const p of s.ports)
       if (p.protocol !== 'UDP' && (o.port === undefined || p.port === o.port))
-        columns.push({
-          id: `svc/${s.name}.${s.namespace}:${p.port}`,
-          kind: 'service',
-          name: `${s.name}.${s.namespace}`,
-          ip: s.clusterIP!,
-          port: p.port,
-          protocol: protocolOf(p.port, p.name, p.appProtocol),
-        });
+        columns.push(column('service', s, s.clusterIP!, p.port, protocolOf(p.port, p.name, p.appProtocol)));
   // pods: the inventory's, and the meshed pods whose dumps were given (their IP is in the bootstrap)
   const pods = inv.pods.filter((p) => p.ip && inScope(p.namespace, o));
   for (const d of sources) {
@@ -138,14 +142,7 @@ export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
   for (const pod of pods.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)))
     for (const p of podPorts(pod, inv.services))
       if (o.port === undefined || p.port === o.port)
-        columns.push({
-          id: `pod/${pod.name}.${pod.namespace}:${p.port}`,
-          kind: 'pod',
-          name: `${pod.name}.${pod.namespace}`,
-          ip: pod.ip!,
-          port: p.port,
-          protocol: protocolOf(p.port, p.name),
-        });
+        columns.push(column('pod', pod, pod.ip!, p.port, protocolOf(p.port, p.name)));
   const rows = sources.map((d) => proxyLabel(d.identity()) ?? d.source);
   const cells = sources.map((src, r) =>
     columns.map((c): MatrixCell => {

@@ -4,7 +4,19 @@
 // deeper values are skipped, their spans kept, and for a skipped object the string members that name it
 // (`name`, `cluster_name`) are captured on the way, so the index never reads a resource twice.
 // Like json-scan, it does not validate what it skips: JSON.parse validates whatever is decoded later.
-import { JsonScanError, type Span } from './json-scan.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  JsonScanError,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  isWhitespace,
+  type Span,
+} from './json-scan.js';
 
 export interface ScannedValue extends Span {
   /** First byte of the value: tells its kind without reading it again (0 when not known). */
@@ -48,15 +60,6 @@ const NONE_CAPTURED: ScannedMember[] = [];
 /** Strings longer than this keep only their span: their text is read back when asked for. */
 const MAX_TEXT_BYTES = 1024;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-
 const enum State {
   Value,
   ValueOrClose,
@@ -90,10 +93,6 @@ interface Frame {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
-
-function isWhitespace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 function isScalarStart(c: number): boolean {
   return c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e; // - 0-9 t f n
