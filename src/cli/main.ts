@@ -400,9 +400,10 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         throw new InputError(
           'explain log against the cluster needs --pod: the pod whose proxy wrote the line',
         );
-      const text = lineArg === '-' ? (await io.stdin()).toString('utf8').trim().split('\n').pop()! : lineArg;
       if (o.dump?.includes('-') && lineArg === '-')
         throw new InputError('stdin can hold the line or a dump, not both');
+      // from stdin, the last line: `kubectl logs ... | tail -1` or a whole log alike
+      const text = lineArg === '-' ? (await io.stdin()).toString('utf8').trim().split('\n').pop()! : lineArg;
       await go(
         o,
         (x, w) => x.logQueryFor(w, o.pod, text),

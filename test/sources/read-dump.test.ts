@@ -1,5 +1,6 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,15 @@ describe('reading dump files', () => {
         messageOf(() => parseDump(path, readFileSync(path))),
       );
     }
+  });
+
+  it('reads a pipe (a process substitution) to its end', async () => {
+    const fifo = join(dir, 'dump.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat "${real(DUMP)}" > "${fifo}"`]);
+    const dump = readDumpFile(fifo, 0);
+    await new Promise((resolve) => writer.once('exit', resolve));
+    assert.equal(dump.listeners().length, parseDump('x', readFileSync(real(DUMP))).listeners().length);
   });
 
   it('names a missing file and a directory', () => {

@@ -81,6 +81,8 @@ export function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM): Conf
   try {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw fileError(path, Object.assign(new Error(), { code: 'EISDIR' }));
+    // a pipe or process substitution (`--dump <(kubectl exec ...)`) has no size: read it to its end
+    if (!stat.isFile()) return parseDump(path, readToEnd(fd));
     const head = readHead(fd, path, Math.min(stat.size, 64 * 1024));
     const start = skipWhitespace(head, 0);
     if (
@@ -94,6 +96,16 @@ export function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM): Conf
     return streamJson(path, fd, stat.size);
   } finally {
     if (!streamed) closeSync(fd);
+  }
+}
+
+function readToEnd(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    const n = readSync(fd, chunk, 0, CHUNK, null);
+    if (n === 0) return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, n));
   }
 }
 
