@@ -128,6 +128,30 @@ describe('live cluster', () => {
     assert.deepEqual([a.identical, a.groups], [b.identical, b.groups]);
   });
 
+  it('explain log --pod reads that pod live and places the line as offline', async () => {
+    const line =
+      '[2026-11-21T02:14:07.118Z] "- - -" 0 UF - - "-" 0 0 1 - "-" "-" "-" "-" "127.0.0.1:3888" inbound|3888|| - 10.96.8.10:3888 10.96.7.7:50012 - -';
+    const sockets = [
+      '--sockets',
+      `my-release-zookeeper-0=${join(SNAP, 'sockets/default/my-release-zookeeper-0.txt')}`,
+    ];
+    const r = await live([
+      'explain',
+      'log',
+      line,
+      '--pod',
+      'my-release-zookeeper-0',
+      '-o',
+      'json',
+      ...sockets,
+    ]);
+    const offline = await meshctlAsync(['explain', 'log', line, '--snapshot', SNAP, '-o', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    type L = { proxy: string; placement: unknown; verdict: unknown };
+    const [a, b] = [JSON.parse(r.stdout) as L, JSON.parse(offline.stdout) as L];
+    assert.deepEqual([a.proxy, a.placement, a.verdict], [b.proxy, b.placement, b.verdict]);
+  });
+
   const errors: Array<[string, () => Promise<{ code: number; stdout: string; stderr: string }>, RegExp]> = [
     [
       '401: a token the server rejects',
