@@ -6,7 +6,7 @@ import { InputError } from '../core/diagnostics/errors.js';
 import { diffDumps, type ConfigDiff } from '../core/diff/config-diff.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
 import { selectProxy } from '../core/model/select-proxy.js';
-import { renderAs } from '../render/data.js';
+import { renderAs } from './output.js';
 import { renderDiffs } from '../render/diff.js';
 import { EXIT_FAIL, EXIT_OK } from './errors.js';
 import { useColor, type CliIo } from './io.js';

@@ -15,7 +15,7 @@ import { resolveHost, resolvePod } from '../core/engine/resolve.js';
 import type { Explanation, Protocol } from '../core/engine/types.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
 import { selectProxy } from '../core/model/select-proxy.js';
-import { renderAs } from '../render/data.js';
+import { renderAs } from './output.js';
 import { renderExplanation } from '../render/explanation.js';
 import { renderLogExplanation } from '../render/log-explanation.js';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK } from './errors.js';

@@ -19,7 +19,7 @@ import {
   summarizeRoutes,
   summarizeSecrets,
 } from '../core/model/summary.js';
-import { renderJson, renderYaml } from '../render/data.js';
+import { renderAs } from './output.js';
 import {
   renderBootstrap,
   renderClusters,
@@ -201,5 +201,5 @@ export function runGet(
 }
 
 function emit(resources: unknown[], output: string): string {
-  return output === 'yaml' ? renderYaml(resources) : renderJson(resources);
+  return renderAs(output === 'yaml' ? 'yaml' : 'json', resources, () => '');
 }

@@ -23,9 +23,18 @@ export async function resolve(specifier, context, next) {
   return r;
 }`,
   );
+  // require() (createRequire) goes through the CommonJS loader, which the ESM hook does not see
   writeFileSync(
     join(dir, 'register.mjs'),
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`,
+    `import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});
+const Module = createRequire(import.meta.url)('node:module');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent, isMain) + '\\n');
+  return load.apply(this, arguments);
+};`,
   );
   const r = spawnSync(
     process.execPath,
@@ -69,4 +78,14 @@ test("the README's first command explains offline without loading the Kubernetes
   assert.equal(status, 1, 'the README says it exits 1: the traffic fails');
   assert.ok(loads(mods, '/src/sources/snapshot/'), 'the snapshot reader is loaded');
   assert.ok(!loads(mods, '@kubernetes/client-node'), 'the Kubernetes client is not loaded');
+});
+
+test('a JSON dump read and printed as JSON does not load the yaml package; -o yaml does', () => {
+  const dump =
+    'fixtures/real/istio/historical/v3-2020-05/istioctl/pkg/writer/envoy/configdump/testdata/configdump.json';
+  const json = modulesLoaded(['get', 'clusters', '--dump', dump, '-o', 'json']);
+  assert.ok(loads(json.mods, '/src/sources/dump/'), 'the dump reader is loaded');
+  assert.ok(!loads(json.mods, '/node_modules/yaml/'), 'yaml loaded for JSON in, JSON out');
+  const yaml = modulesLoaded(['get', 'clusters', '--dump', dump, '-o', 'yaml']);
+  assert.ok(loads(yaml.mods, '/node_modules/yaml/'), 'the hook sees a require()d yaml');
 });

@@ -2,7 +2,8 @@
 // what was expected. JSON stays bytes (indexed lazily); YAML (istioctl -o yaml) is parsed with positions.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import { yamlInputError } from '../manifests/files.js';
 import { InputError } from '../../core/diagnostics/errors.js';
 import { ConfigDump } from '../../core/model/config-dump.js';
@@ -229,7 +230,11 @@ function parseJson(label: string, bytes: Uint8Array): ConfigDump {
   }
 }
 
+const require = createRequire(import.meta.url);
+
 function parseYaml(label: string, bytes: Uint8Array): ConfigDump {
+  // loaded here, not at start-up: most dumps are JSON, and the yaml package is the heaviest module to load
+  const { parseDocument } = require('yaml') as typeof YamlModule;
   const text = new TextDecoder().decode(bytes);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   const err = doc.errors[0];
