@@ -135,6 +135,11 @@ export class ByteNode implements DocNode {
       // every string member with a name key was captured: any other is not a string, so read it
       if (m) return this.child(m, this.window);
     }
+    if (this.span.members) {
+      // pre-scanned: find the member first, make one node
+      const m = this.span.members.find((x) => x.key === key);
+      return m ? this.child(m, this.window) : undefined;
+    }
     for (const [k, v] of this.members()) if (k === key) return v;
     return undefined;
   }

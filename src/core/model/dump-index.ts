@@ -56,9 +56,13 @@ interface SectionSpec {
   readonly state: ResourceState;
 }
 
+/** The member named `snakeKey`, in Envoy's spelling or istioctl's camelCase one. */
 function member(node: DocNode, snakeKey: string): DocNode | undefined {
-  for (const [k, v] of node.members()) if (camelToSnake(k) === snakeKey) return v;
-  return undefined;
+  return node.get(snakeKey) ?? (snakeKey.includes('_') ? node.get(snakeToCamel(snakeKey)) : undefined);
+}
+
+function snakeToCamel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 /** `{ <wrapperKey>: resource, version_info, last_updated }` */
