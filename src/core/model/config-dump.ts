@@ -32,6 +32,16 @@ export interface RouteConfigEntry extends RouteConfig {
   readonly state: IndexEntry['state'];
 }
 
+/** The value cached for `entry`, made the first time it is asked for. */
+function once<T>(cache: Map<IndexEntry, T>, entry: IndexEntry, make: () => T): T {
+  let v = cache.get(entry);
+  if (v === undefined) {
+    v = make();
+    cache.set(entry, v);
+  }
+  return v;
+}
+
 export class ConfigDump {
   readonly index: DumpIndex;
   private readonly decodeIssues: Issue[] = [];
@@ -71,14 +81,12 @@ export class ConfigDump {
 
   /** The entry's resource, normalised to Envoy v3 snake_case. Decoded once. */
   resource(entry: IndexEntry): JsonObject {
-    let v = this.normalized.get(entry);
-    if (v) return v;
-    // A resource's own @type is redundant with where it sits (and older dumps omit it): dropped so every
-    // dialect gives the same model; `get -o json` writes the v3 type back.
-    const { ['@type']: _type, ...rest } = this.decodeObject(entry, entry.node, () => entry.node.value());
-    v = rest;
-    this.normalized.set(entry, v);
-    return v;
+    return once(this.normalized, entry, () => {
+      // A resource's own @type is redundant with where it sits (and older dumps omit it): dropped so every
+      // dialect gives the same model; `get -o json` writes the v3 type back.
+      const { ['@type']: _type, ...rest } = this.decodeObject(entry, entry.node, () => entry.node.value());
+      return rest;
+    });
   }
 
   /** `read()` of a part of the entry's resource, its syntax errors located in the file. */
@@ -129,12 +137,9 @@ export class ConfigDump {
 
   /** One listener, decoded on first use. */
   listenerAt(entry: IndexEntry): Listener {
-    let l = this.decodedListeners.get(entry);
-    if (!l) {
-      l = decodeListener(this.resource(entry), entry.state, this.decodeIssues);
-      this.decodedListeners.set(entry, l);
-    }
-    return l;
+    return once(this.decodedListeners, entry, () =>
+      decodeListener(this.resource(entry), entry.state, this.decodeIssues),
+    );
   }
 
   /**
@@ -155,22 +160,16 @@ export class ConfigDump {
 
   /** One cluster, decoded on first use: lets a filtered question skip decoding the others. */
   clusterAt(entry: IndexEntry): Cluster {
-    let c = this.decodedClusters.get(entry);
-    if (!c) {
-      c = decodeCluster(this.resource(entry), entry.state, this.decodeIssues);
-      this.decodedClusters.set(entry, c);
-    }
-    return c;
+    return once(this.decodedClusters, entry, () =>
+      decodeCluster(this.resource(entry), entry.state, this.decodeIssues),
+    );
   }
 
   /** One route configuration, decoded on first use. */
   routeConfigAt(entry: IndexEntry): RouteConfigEntry {
-    let rc = this.decodedRoutes.get(entry);
-    if (!rc) {
-      rc = Object.assign(this.readRouteConfig(entry), { state: entry.state });
-      this.decodedRoutes.set(entry, rc);
-    }
-    return rc;
+    return once(this.decodedRoutes, entry, () =>
+      Object.assign(this.readRouteConfig(entry), { state: entry.state }),
+    );
   }
 
   /**
