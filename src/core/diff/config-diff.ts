@@ -279,13 +279,21 @@ function routeSentences(a: JsonObject, b: JsonObject): string[] {
   return out;
 }
 
+/** A resource of one side, decoded when compared and not kept: two big dumps are never held decoded. */
+type Reader<T> = () => T;
+
+interface RouteSide {
+  /** The RouteConfiguration without its virtual hosts. */
+  readonly shell: JsonObject;
+  /** Virtual hosts by name. */
+  readonly vhosts: Map<string, JsonObject>;
+}
+
 interface Side {
-  readonly listeners: Map<string, JsonObject>;
-  readonly clusters: Map<string, JsonObject>;
-  /** `<route config>/<virtual host>` and `<route config>` (the rest of the configuration). */
-  readonly vhosts: Map<string, { rc: string; vhost: string; value: JsonObject }>;
-  readonly routeShells: Map<string, JsonObject>;
-  readonly endpoints: Map<string, Map<string, string>>;
+  readonly listeners: Map<string, Reader<JsonObject>>;
+  readonly clusters: Map<string, Reader<JsonObject>>;
+  readonly routes: Map<string, Reader<RouteSide>>;
+  readonly endpoints: Map<string, Reader<Map<string, string>>>;
 }
 
 function sideOf(d: ConfigDump, own: Own | undefined): Side {
@@ -293,24 +301,36 @@ function sideOf(d: ConfigDump, own: Own | undefined): Side {
   const name = (n: string) => ownText(n, own);
   const serving = (kind: Parameters<ConfigDump['entries']>[0]) =>
     d.entries(kind).filter((e) => e.state === 'active' || e.state === 'static');
-  const listeners = new Map(serving('listener').map((e) => [name(e.name), clean(d.resource(e))]));
-  const clusters = new Map(serving('cluster').map((e) => [name(e.name), clean(d.resource(e))]));
-  const vhosts: Side['vhosts'] = new Map();
-  const routeShells = new Map<string, JsonObject>();
-  for (const e of serving('routeConfig')) {
-    const rc = d.routeConfigAt(e);
-    const { virtual_hosts: _v, ...shell } = clean(rc.raw);
-    routeShells.set(rc.name, shell);
-    for (const vh of rc.virtualHosts)
-      vhosts.set(`${rc.name}/${name(vh.name)}`, { rc: rc.name, vhost: name(vh.name), value: clean(vh.raw) });
-  }
-  const endpoints = new Map<string, Map<string, string>>();
-  for (const la of d.loadAssignments())
-    endpoints.set(
-      name(la.clusterName),
-      new Map(la.endpoints.map((x) => [name(formatAddress(x.address)), x.health])),
-    );
-  return { listeners, clusters, vhosts, routeShells, endpoints };
+  const readers = (kind: 'listener' | 'cluster') =>
+    new Map(serving(kind).map((e) => [name(e.name), () => clean(d.peek(e))] as const));
+  const routes = new Map(
+    serving('routeConfig').map(
+      (e) =>
+        [
+          e.name,
+          (): RouteSide => {
+            const { virtual_hosts: hosts, ...shell } = clean(d.peek(e));
+            const vhosts = new Map<string, JsonObject>();
+            for (const vh of Array.isArray(hosts) ? hosts.filter(isObject) : [])
+              vhosts.set(typeof vh.name === 'string' ? vh.name : '', vh);
+            return { shell, vhosts };
+          },
+        ] as const,
+    ),
+  );
+  const endpoints = new Map(
+    [...serving('endpoints'), ...serving('clusterStatus')].map(
+      (e) =>
+        [
+          name(e.name),
+          () => {
+            const la = d.peekLoadAssignment(e);
+            return new Map(la.endpoints.map((x) => [name(formatAddress(x.address)), x.health]));
+          },
+        ] as const,
+    ),
+  );
+  return { listeners: readers('listener'), clusters: readers('cluster'), routes, endpoints };
 }
 
 function origin(v: JsonObject): string {
@@ -406,38 +426,38 @@ export function diffDumps(a: DiffSide, b: DiffSide): ConfigDiff {
     });
   };
   compareMaps(sa.listeners, sb.listeners, (n, x, y) =>
-    change(listenerGroup(n), 'listener', n, `listener ${n}`, x, y),
+    change(listenerGroup(n), 'listener', n, `listener ${n}`, x?.(), y?.()),
   );
   compareMaps(sa.clusters, sb.clusters, (n, x, y) =>
-    change(clusterGroup(n), 'cluster', n, `cluster ${n}`, x, y, clusterSentences),
+    change(clusterGroup(n), 'cluster', n, `cluster ${n}`, x?.(), y?.(), clusterSentences),
   );
-  compareMaps(sa.routeShells, sb.routeShells, (n, x, y) =>
-    change(`route configuration ${n}`, 'route', n, `route configuration ${n}`, x, y),
-  );
-  compareMaps(sa.vhosts, sb.vhosts, (key, x, y) => {
-    const v = (x ?? y)!;
-    change(
-      vhostGroup(v.vhost, v.rc),
-      'route',
-      key,
-      `routing for ${v.vhost} (virtual host of route configuration ${v.rc})`,
-      x?.value,
-      y?.value,
-      (p, q, details) => {
-        const out = routeSentences(p, q);
-        const domains = details.filter((d) => d.path === 'domains');
-        if (domains.length)
-          out.push(
-            `domains ${domains.map((d) => (d.a === undefined ? `+${short(d.b)}` : `-${short(d.a)}`)).join(' ')}`,
-          );
-        const other = details.filter((d) => d.path !== 'domains');
-        return out.length ? out : other.map(leafText);
-      },
+  compareMaps(sa.routes, sb.routes, (rc, x, y) => {
+    const [rx, ry] = [x?.(), y?.()];
+    change(`route configuration ${rc}`, 'route', rc, `route configuration ${rc}`, rx?.shell, ry?.shell);
+    compareMaps(rx?.vhosts ?? new Map(), ry?.vhosts ?? new Map(), (vhost, vx, vy) =>
+      change(
+        vhostGroup(vhost, rc),
+        'route',
+        `${rc}/${vhost}`,
+        `routing for ${vhost} (virtual host of route configuration ${rc})`,
+        vx,
+        vy,
+        (p, q, details) => {
+          const out = routeSentences(p, q);
+          const domains = details.filter((d) => d.path === 'domains');
+          if (domains.length)
+            out.push(
+              `domains ${domains.map((d) => (d.a === undefined ? `+${short(d.b)}` : `-${short(d.a)}`)).join(' ')}`,
+            );
+          const other = details.filter((d) => d.path !== 'domains');
+          return out.length ? out : other.map(leafText);
+        },
+      ),
     );
   });
   compareMaps(sa.endpoints, sb.endpoints, (n, x, y) => {
-    const before = x ?? new Map<string, string>();
-    const after = y ?? new Map<string, string>();
+    const before = x?.() ?? new Map<string, string>();
+    const after = y?.() ?? new Map<string, string>();
     const details: LeafChange[] = [];
     for (const [addr, h] of before)
       if (!after.has(addr)) details.push({ path: addr, a: h, b: undefined });
@@ -461,7 +481,7 @@ export function diffDumps(a: DiffSide, b: DiffSide): ConfigDiff {
     });
   });
   const sorted = [...groups]
-    .sort(([x], [y]) => rank(x) - rank(y) || x.localeCompare(y))
+    .sort(([x], [y]) => rank(x) - rank(y) || x.localeCompare(y, 'en', { numeric: true }))
     .map(([group, changes]) => ({ group, changes }));
   const ignored = [
     'version_info, last_updated and @type',

@@ -81,12 +81,27 @@ export class ConfigDump {
 
   /** The entry's resource, normalised to Envoy v3 snake_case. Decoded once. */
   resource(entry: IndexEntry): JsonObject {
-    return once(this.normalized, entry, () => {
-      // A resource's own @type is redundant with where it sits (and older dumps omit it): dropped so every
-      // dialect gives the same model; `get -o json` writes the v3 type back.
-      const { ['@type']: _type, ...rest } = this.decodeObject(entry, entry.node, () => entry.node.value());
-      return rest;
-    });
+    return once(this.normalized, entry, () => this.peek(entry));
+  }
+
+  /**
+   * The entry's resource decoded as `resource` does, but not kept: for a pass over every resource of a big
+   * dump (diff) that needs each one once.
+   */
+  peek(entry: IndexEntry): JsonObject {
+    const kept = this.normalized.get(entry);
+    if (kept) return kept;
+    // A resource's own @type is redundant with where it sits (and older dumps omit it): dropped so every
+    // dialect gives the same model; `get -o json` writes the v3 type back.
+    const { ['@type']: _type, ...rest } = this.decodeObject(entry, entry.node, () => entry.node.value());
+    return rest;
+  }
+
+  /** A load assignment (EDS, or admin /clusters host statuses), decoded and not kept. */
+  peekLoadAssignment(entry: IndexEntry): LoadAssignment {
+    return entry.kind === 'endpoints'
+      ? decodeLoadAssignment(this.peek(entry), entry.name, entry.state)
+      : decodeClusterStatus(this.peek(entry), entry.state);
   }
 
   /** `read()` of a part of the entry's resource, its syntax errors located in the file. */
@@ -228,10 +243,7 @@ export class ConfigDump {
     const e = this.index.entries.find(
       (x) => (x.kind === 'endpoints' || x.kind === 'clusterStatus') && names.includes(x.name),
     );
-    if (!e) return undefined;
-    return e.kind === 'endpoints'
-      ? decodeLoadAssignment(this.resource(e), e.name, e.state)
-      : decodeClusterStatus(this.resource(e), e.state);
+    return e ? this.peekLoadAssignment(e) : undefined;
   }
 
   /** Decode one resource by name without decoding the others of its kind. */
