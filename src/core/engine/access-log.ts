@@ -391,9 +391,9 @@ function placeRoute(proxy: ConfigDump, e: Explanation, label: string, route: str
   if (entry) {
     const rc = proxy.routeConfigAt(entry);
     // the virtual host the simulation chose first; the others only when the route is not there
-    const order = rc.hosts
-      .map((_, i) => i)
-      .sort((a, b) => Number(rc.hosts[b]!.name === vhName) - Number(rc.hosts[a]!.name === vhName));
+    const chosen = rc.hosts.findIndex((h) => h.name === vhName);
+    const others = rc.hosts.map((_, i) => i).filter((i) => i !== chosen);
+    const order = chosen >= 0 ? [chosen, ...others] : others;
     for (const i of order) {
       const vh = rc.virtualHost(i);
       const index = vh.routes.findIndex((r) => r.name === route);

@@ -52,15 +52,12 @@ export interface MatrixOptions {
   readonly port?: number;
 }
 
+/** What a client speaks to a port, by Istio's protocol selection: gRPC, HTTP/2, HTTP, or plain TCP. */
+const TRAFFIC: Partial<Record<string, Protocol>> = { GRPC: 'grpc', 'GRPC-Web': 'http', HTTP2: 'http2' };
+
 function protocolOf(port: number, name: string | undefined, appProtocol?: string): Protocol {
-  const p = resolvePortProtocol({ port, name, appProtocol });
-  return isHttpProtocol(p.protocol)
-    ? p.protocol === 'GRPC'
-      ? 'grpc'
-      : p.protocol === 'HTTP2'
-        ? 'http2'
-        : 'http'
-    : 'tcp';
+  const p = resolvePortProtocol({ port, name, appProtocol }).protocol;
+  return isHttpProtocol(p) ? (TRAFFIC[p] ?? 'http') : 'tcp';
 }
 
 function selects(s: ServiceInfo, p: PodInfo): boolean {
