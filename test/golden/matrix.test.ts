@@ -56,6 +56,19 @@ describe('meshctl matrix', () => {
     golden('fixtures/golden/story4-zookeeper-istio-1.10/matrix.txt', text);
   });
 
+  it('bookinfo with the VirtualService before its DestinationRule: HTTP columns, 503 NC to reviews', () => {
+    const { code, m, text } = matrix('story2-bookinfo-vs-without-dr');
+    assert.equal(code, 1);
+    const col = (id: string) => m.columns.findIndex((c) => c.id === id);
+    const reviews = col('svc/reviews.default:9080');
+    assert.equal(m.columns[reviews]!.protocol, 'http');
+    // the pod port takes its protocol from the Service port that targets it (named http)
+    assert.equal(m.columns[col('pod/reviews-v1-5b487cc689-njx5t.default:9080')]!.protocol, 'http');
+    for (const row of m.cells) assert.equal(`${row[reviews]!.status} ${row[reviews]!.flag}`, '503 NC');
+    assert.equal(new Set(m.columns.map((c) => c.id)).size, m.columns.length, 'one column per service port');
+    golden('fixtures/golden/story2-bookinfo-vs-without-dr/matrix.txt', text);
+  });
+
   it('--port narrows the columns; each cell carries the explanation of its call', () => {
     const { m } = matrix('story4-zookeeper-istio-1.9', ['--port', '3888']);
     assert.ok(m.columns.every((c) => c.port === 3888));

@@ -70,7 +70,10 @@ function selects(s: ServiceInfo, p: PodInfo): boolean {
   );
 }
 
-/** A pod's ports: its containers' declared ports and the target ports of the Services that select it. */
+/**
+ * A pod's ports: its containers' declared ports and the target ports of the Services that select it, named as
+ * the Service names them where one does (Istio picks the protocol by the Service port).
+ */
 function podPorts(
   pod: PodInfo,
   services: readonly ServiceInfo[],
@@ -84,7 +87,7 @@ function podPorts(
       const port = named
         ? pod.containers.flatMap((c) => c.ports).find((c) => c.name === p.targetPort)?.containerPort
         : p.targetPort;
-      if (port !== undefined && !out.has(port) && p.protocol !== 'UDP') out.set(port, p.name);
+      if (port !== undefined && p.protocol !== 'UDP') out.set(port, p.name);
     }
   return [...out].map(([port, name]) => ({ port, name })).sort((a, b) => a.port - b.port);
 }
@@ -140,9 +143,12 @@ export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
     for (const p of podPorts(pod, inv.services))
       if (o.port === undefined || p.port === o.port)
         columns.push(column('pod', pod, pod.ip!, p.port, protocolOf(p.port, p.name)));
+  // a Service may list one port twice (TCP and UDP of DNS, or a copy): one column each
+  const seen = new Set<string>();
+  const unique = columns.filter((c) => !seen.has(c.id) && Boolean(seen.add(c.id)));
   const rows = sources.map((d) => proxyLabel(d.identity()) ?? d.source);
   const cells = sources.map((src, r) =>
-    columns.map((c): MatrixCell => {
+    unique.map((c): MatrixCell => {
       const from = rows[r]!;
       if (c.kind === 'pod' && c.ip === src.identity().ip)
         return {
@@ -183,7 +189,7 @@ export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
     kind: 'Matrix',
     scope: { namespaces: o.namespaces ? [...o.namespaces] : 'all', port: o.port ?? null },
     rows,
-    columns,
+    columns: unique,
     cells,
   };
 }
