@@ -90,7 +90,7 @@ export function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM): Conf
       stat.size < streamFrom ||
       start >= head.length ||
       binaryOffset(head) !== undefined ||
-      head[start] !== 0x7b
+      (head[start] !== 0x7b && head[start] !== 0x5b) // YAML is read whole
     )
       return parseDump(path, readHead(fd, path, stat.size));
     streamed = true;
