@@ -38,7 +38,7 @@ export function atLeast(v: Version | undefined, major: number, minor: number): b
 }
 
 function fingerprint(dump: ConfigDump): { min: Version; max: Version; what: string } | undefined {
-  const names = new Set(dump.index.entries.filter((e) => e.kind === 'listener').map((e) => e.name));
+  const names = new Set(dump.entries('listener').map((e) => e.name));
   if (names.has('virtual'))
     return {
       min: { major: 1, minor: 0 },

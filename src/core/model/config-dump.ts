@@ -46,6 +46,7 @@ export class ConfigDump {
   readonly index: DumpIndex;
   private readonly decodeIssues: Issue[] = [];
   private readonly normalized = new Map<IndexEntry, JsonObject>();
+  private byKind: Map<ResourceKind, IndexEntry[]> | undefined;
   private readonly decodedClusters = new Map<IndexEntry, Cluster>();
   private readonly decodedListeners = new Map<IndexEntry, Listener>();
   private readonly decodedRoutes = new Map<IndexEntry, RouteConfigEntry>();
@@ -71,12 +72,21 @@ export class ConfigDump {
     return [...this.index.issues, ...this.decodeIssues];
   }
 
-  entries(kind: ResourceKind): IndexEntry[] {
-    return this.index.entries.filter((e) => e.kind === kind);
+  /** The entries of one kind, in dump order (grouped once: a big dump has 100k entries, asked for often). */
+  entries(kind: ResourceKind): readonly IndexEntry[] {
+    if (!this.byKind) {
+      this.byKind = new Map();
+      for (const e of this.index.entries) {
+        const list = this.byKind.get(e.kind);
+        if (list) list.push(e);
+        else this.byKind.set(e.kind, [e]);
+      }
+    }
+    return this.byKind.get(kind) ?? [];
   }
 
   has(kind: ResourceKind): boolean {
-    return this.index.entries.some((e) => e.kind === kind);
+    return this.entries(kind).length > 0;
   }
 
   /** The entry's resource, normalised to Envoy v3 snake_case. Decoded once. */
@@ -240,15 +250,15 @@ export class ConfigDump {
 
   /** The load assignment of one cluster (EDS or admin /clusters), decoding only that one. */
   loadAssignmentFor(names: readonly string[]): LoadAssignment | undefined {
-    const e = this.index.entries.find(
-      (x) => (x.kind === 'endpoints' || x.kind === 'clusterStatus') && names.includes(x.name),
+    const e = [...this.entries('endpoints'), ...this.entries('clusterStatus')].find((x) =>
+      names.includes(x.name),
     );
     return e ? this.peekLoadAssignment(e) : undefined;
   }
 
   /** Decode one resource by name without decoding the others of its kind. */
   find(kind: ResourceKind, name: string): JsonObject | undefined {
-    const e = this.index.entries.find((x) => x.kind === kind && x.name === name && x.state !== 'error');
+    const e = this.entries(kind).find((x) => x.name === name && x.state !== 'error');
     return e ? this.resource(e) : undefined;
   }
 
