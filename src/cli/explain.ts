@@ -170,7 +170,7 @@ function logProxy(world: World, pod: string | undefined, line: AccessLogLine): C
       ? [line.downstreamRemoteAddress]
       : [line.downstreamLocalAddress, line.downstreamRemoteAddress];
   const ips = sides.map((a) => splitAddress(a)?.ip);
-  const byIp = dumps.filter((d) => ips.includes(d.identity().ip ?? undefined));
+  const byIp = dumps.filter((d) => d.identity().ips.some((ip) => ips.includes(ip)));
   if (byIp.length === 1) return byIp[0]!;
   throw new InputError(
     `which proxy wrote this line? ${byIp.length ? 'several' : 'none'} of the ${dumps.length} proxies given ${byIp.length ? 'have' : 'has'} its local or remote address`,

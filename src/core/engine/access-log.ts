@@ -319,7 +319,7 @@ function direction(line: AccessLogLine, proxy: ConfigDump): 'outbound' | 'inboun
   if (INBOUND_CLUSTERS.test(c)) return 'inbound';
   if (/^outbound\||^(PassthroughCluster|BlackHoleCluster)$/.test(c)) return 'outbound';
   const local = splitAddress(line.downstreamLocalAddress);
-  return local && local.ip === proxy.identity().ip ? 'inbound' : 'outbound';
+  return local && proxy.identity().ips.includes(local.ip) ? 'inbound' : 'outbound';
 }
 
 function logTraffic(line: AccessLogLine): Traffic {
