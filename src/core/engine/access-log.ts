@@ -149,7 +149,7 @@ function flagsOf(v: string | undefined, line: string): string[] {
   });
 }
 
-/** Tokens of a text line: [bracketed], "quoted" (may hold spaces) and bare words. */
+/** Tokens of a text line: the [bracketed] start time, "quoted" fields (may hold spaces) and bare words. */
 function tokens(line: string): Array<{ text: string; quoted: boolean }> {
   const out: Array<{ text: string; quoted: boolean }> = [];
   let i = 0;
@@ -159,7 +159,8 @@ function tokens(line: string): Array<{ text: string; quoted: boolean }> {
       i++;
       continue;
     }
-    if (c === '"' || c === '[') {
+    // [START_TIME] opens the line; later brackets belong to IPv6 addresses ([fd00::5]:8080)
+    if (c === '"' || (c === '[' && out.length === 0)) {
       const close = line.indexOf(c === '"' ? '"' : ']', i + 1);
       const end = close < 0 ? line.length : close;
       out.push({ text: line.slice(i + 1, end), quoted: c === '"' });

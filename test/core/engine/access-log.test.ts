@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAccessLog, responseFlag } from '../../../src/core/engine/access-log.js';
+import { logQuery, parseAccessLog, responseFlag } from '../../../src/core/engine/access-log.js';
+import { parseDumpBytes } from '../../../src/core/index.js';
+import { emptyInventory } from '../../../src/core/model/k8s.js';
 import { InputError } from '../../../src/core/diagnostics/errors.js';
 
 const ISTIO_19 =
@@ -85,5 +87,28 @@ describe('access-log lines', () => {
         (e: unknown) => e instanceof InputError && message.test(e.message),
         line,
       );
+  });
+
+  it("a line whose local address is any of the pod's addresses (IPv6 too) was written on the way in", () => {
+    const bootstrap = {
+      configs: [
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump',
+          bootstrap: {
+            node: {
+              id: 'sidecar~10.0.0.5~web-0.ns~ns.svc.cluster.local',
+              metadata: { INSTANCE_IPS: '10.0.0.5,fd00::5', NAME: 'web-0', NAMESPACE: 'ns' },
+            },
+          },
+        },
+      ],
+    };
+    const proxy = parseDumpBytes('web-0.json', new TextEncoder().encode(JSON.stringify(bootstrap)));
+    const world = { dumps: [proxy], inventory: emptyInventory(), sockets: [] };
+    const line = (local: string) =>
+      parseAccessLog(`[t] "- - -" 0 UF - - "-" 0 0 1 - "-" "-" "-" "-" "-" - - ${local} [fd00::9]:5000 - -`);
+    assert.equal(logQuery(world, proxy, line('[fd00::5]:8080')).mode, 'inbound');
+    assert.equal(logQuery(world, proxy, line('10.0.0.5:8080')).mode, 'inbound');
+    assert.equal(logQuery(world, proxy, line('10.0.0.9:8080')).mode, 'outbound');
   });
 });
