@@ -143,10 +143,6 @@ export class ConfigDump {
     return n;
   }
 
-  private line(entry: IndexEntry): number | undefined {
-    return entry.node.offset !== undefined ? this.locate(entry.node.offset) : undefined;
-  }
-
   bootstrap(): JsonObject | undefined {
     const e = this.entries('bootstrap')[0];
     return e ? this.resource(e) : undefined;

@@ -84,7 +84,7 @@ export function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM): Conf
     if (stat.isDirectory()) throw fileError(path, Object.assign(new Error(), { code: 'EISDIR' }));
     // a pipe or process substitution (`--dump <(kubectl exec ...)`) has no size: read it to its end
     if (!stat.isFile()) return parseDump(path, readToEnd(fd));
-    const head = readHead(fd, path, Math.min(stat.size, 64 * 1024));
+    const head = readHead(fd, Math.min(stat.size, 64 * 1024));
     const start = skipWhitespace(head, 0);
     if (
       stat.size < streamFrom ||
@@ -92,7 +92,7 @@ export function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM): Conf
       binaryOffset(head) !== undefined ||
       (head[start] !== 0x7b && head[start] !== 0x5b) // YAML is read whole
     )
-      return parseDump(path, readHead(fd, path, stat.size));
+      return parseDump(path, readHead(fd, stat.size));
     streamed = true;
     return streamJson(path, fd, stat.size);
   } finally {
@@ -110,7 +110,8 @@ function readToEnd(fd: number): Buffer {
   }
 }
 
-function readHead(fd: number, path: string, length: number): Buffer {
+/** The first `length` bytes of the file (fewer if it is shorter). */
+function readHead(fd: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
