@@ -77,7 +77,30 @@ describe('meshctl matrix', () => {
     assert.ok(cell.explanation?.hints.some((h) => h.id === 'app-binds-pod-ip'));
   });
 
-  it('without proxies to read it says what to give (exit 2)', () => {
+  it('a large matrix says how many calls it simulates, and how to narrow it, before it starts', async () => {
+    const { readSnapshot } = await import('../../src/sources/snapshot/read-snapshot.js');
+    const { runMatrix } = await import('../../src/cli/matrix.js');
+    const snap = await readSnapshot('fixtures/snapshots/story4-zookeeper-istio-1.9');
+    let err = '';
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (err += s) },
+      stdin: () => Promise.resolve(Buffer.alloc(0)),
+      env: {},
+      now: () => new Date(),
+    };
+    const world = { dumps: snap.dumps, inventory: snap.inventory, sockets: snap.sockets };
+    runMatrix(world, { output: 'json' }, io, 10);
+    assert.match(
+      err,
+      /^note: simulating 24 calls \(2 proxies x 12 targets\); -n NAMESPACE and --port PORT narrow it\n$/,
+    );
+    err = '';
+    runMatrix(world, { output: 'json' }, io);
+    assert.equal(err, '');
+  });
+
+  it('a --port that is no port number is bad input (exit 2)', () => {
     const r = meshctl([
       'matrix',
       '--port',

@@ -107,7 +107,14 @@ function inScope(ns: string, o: MatrixOptions): boolean {
   return !o.namespaces || o.namespaces.includes(ns);
 }
 
-export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
+/** The proxies (rows) and targets (columns) in scope: what a matrix will simulate, before it does. */
+export interface MatrixPlan {
+  readonly sources: ConfigDump[];
+  readonly rows: string[];
+  readonly columns: MatrixColumn[];
+}
+
+export function planMatrix(world: World, o: MatrixOptions = {}): MatrixPlan {
   const inv = world.inventory;
   // rows in name order, whatever order the proxies were read in
   const sources = (world.dumps as ConfigDump[])
@@ -146,9 +153,13 @@ export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
   // a Service may list one port twice (TCP and UDP of DNS, or a copy): one column each
   const seen = new Set<string>();
   const unique = columns.filter((c) => !seen.has(c.id) && Boolean(seen.add(c.id)));
-  const rows = sources.map((d) => proxyLabel(d.identity()) ?? d.source);
+  return { sources, rows: sources.map((d) => proxyLabel(d.identity()) ?? d.source), columns: unique };
+}
+
+export function buildMatrix(world: World, o: MatrixOptions = {}, plan = planMatrix(world, o)): Matrix {
+  const { sources, rows, columns } = plan;
   const cells = sources.map((src, r) =>
-    unique.map((c): MatrixCell => {
+    columns.map((c): MatrixCell => {
       const from = rows[r]!;
       if (c.kind === 'pod' && c.ip === src.identity().ip)
         return {
@@ -189,7 +200,7 @@ export function buildMatrix(world: World, o: MatrixOptions = {}): Matrix {
     kind: 'Matrix',
     scope: { namespaces: o.namespaces ? [...o.namespaces] : 'all', port: o.port ?? null },
     rows,
-    columns: unique,
+    columns,
     cells,
   };
 }
