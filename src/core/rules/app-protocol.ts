@@ -1,7 +1,7 @@
 // MESH0002: appProtocol Istio does not know, or one that contradicts the port name (appProtocol wins).
 import { defineRule } from './define-rule.js';
 import { resolvePortProtocol } from '../model/protocol.js';
-import { isControlPlane, kindIs, portLabel, servicePorts } from './workloads.js';
+import { notControlPlane, portLabel, portsOfServices } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -17,29 +17,26 @@ export default defineRule({
   istioCodes: [],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    for (const svc of resources.filter(kindIs('Service'))) {
-      if (isControlPlane(svc)) continue;
-      for (const p of servicePorts(svc)) {
-        if (p.appProtocol === undefined || p.resolved.protocol === 'UDP') continue;
-        const path = [...p.path, 'appProtocol'];
-        if (p.resolved.sniffed) {
-          out.push({
-            resource: svc,
-            path,
-            message: `${portLabel(p)} has appProtocol ${JSON.stringify(p.appProtocol)}, which Istio does not recognise: it sniffs the protocol instead.`,
-          });
-          continue;
-        }
-        if (!p.name) continue;
-        const byName = resolvePortProtocol({ port: p.port, name: p.name, protocol: p.protocol });
-        if (byName.from === 'name' && byName.protocol !== p.resolved.protocol)
-          out.push({
-            resource: svc,
-            path,
-            message: `${portLabel(p)}: the name says ${byName.protocol} but appProtocol ${JSON.stringify(p.appProtocol)} says ${p.resolved.protocol}; Istio uses ${p.resolved.protocol}.`,
-            fix: `Make the port name and appProtocol agree on the protocol the port really carries.`,
-          });
+    for (const { svc, p } of portsOfServices(resources, notControlPlane)) {
+      if (p.appProtocol === undefined || p.resolved.protocol === 'UDP') continue;
+      const path = [...p.path, 'appProtocol'];
+      if (p.resolved.sniffed) {
+        out.push({
+          resource: svc,
+          path,
+          message: `${portLabel(p)} has appProtocol ${JSON.stringify(p.appProtocol)}, which Istio does not recognise: it sniffs the protocol instead.`,
+        });
+        continue;
       }
+      if (!p.name) continue;
+      const byName = resolvePortProtocol({ port: p.port, name: p.name, protocol: p.protocol });
+      if (byName.from === 'name' && byName.protocol !== p.resolved.protocol)
+        out.push({
+          resource: svc,
+          path,
+          message: `${portLabel(p)}: the name says ${byName.protocol} but appProtocol ${JSON.stringify(p.appProtocol)} says ${p.resolved.protocol}; Istio uses ${p.resolved.protocol}.`,
+          fix: `Make the port name and appProtocol agree on the protocol the port really carries.`,
+        });
     }
     return out;
   },

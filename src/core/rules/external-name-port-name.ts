@@ -1,6 +1,6 @@
 // MESH0006: ports of ExternalName Services need a protocol name, and not plain `tcp` (IST0150 class).
 import { defineRule } from './define-rule.js';
-import { kindIs, portLabel, servicePorts, serviceType } from './workloads.js';
+import { portLabel, portsOfServices, serviceType } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -16,18 +16,15 @@ export default defineRule({
   istioCodes: ['IST0150'],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    for (const svc of resources.filter(kindIs('Service'))) {
-      if (serviceType(svc) !== 'ExternalName') continue;
-      for (const p of servicePorts(svc)) {
-        if (p.appProtocol !== undefined && !p.resolved.sniffed) continue;
-        if (!p.resolved.sniffed && p.name?.toLowerCase() !== 'tcp' && p.resolved.from !== 'well-known port')
-          continue;
-        out.push({
-          resource: svc,
-          path: p.name !== undefined ? [...p.path, 'name'] : p.path,
-          message: `${portLabel(p)} of ExternalName Service ${svc.name} does not tell Istio which protocol ${String(svc.raw.spec && (svc.raw.spec as Record<string, unknown>).externalName)} speaks.`,
-        });
-      }
+    for (const { svc, p } of portsOfServices(resources, (s) => serviceType(s) === 'ExternalName')) {
+      if (p.appProtocol !== undefined && !p.resolved.sniffed) continue;
+      if (!p.resolved.sniffed && p.name?.toLowerCase() !== 'tcp' && p.resolved.from !== 'well-known port')
+        continue;
+      out.push({
+        resource: svc,
+        path: p.name !== undefined ? [...p.path, 'name'] : p.path,
+        message: `${portLabel(p)} of ExternalName Service ${svc.name} does not tell Istio which protocol ${String(svc.raw.spec && (svc.raw.spec as Record<string, unknown>).externalName)} speaks.`,
+      });
     }
     return out;
   },

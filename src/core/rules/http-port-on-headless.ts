@@ -1,8 +1,8 @@
 // MESH0007: HTTP-family ports on headless Services: peers dial pod IPs, which are never virtual-host domains.
 import { isHttpProtocol } from '../model/protocol.js';
 import { defineRule } from './define-rule.js';
-import { isControlPlane, isHeadless, kindIs, portLabel, servicePorts } from './workloads.js';
-import type { RuleResult } from './types.js';
+import { isControlPlane, isHeadless, portLabel, portsOfServices } from './workloads.js';
+import type { LintResource, RuleResult } from './types.js';
 
 export default defineRule({
   id: 'http-port-on-headless',
@@ -17,16 +17,14 @@ export default defineRule({
   istioCodes: [],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    for (const svc of resources.filter(kindIs('Service'))) {
-      if (!isHeadless(svc) || isControlPlane(svc)) continue;
-      for (const p of servicePorts(svc))
-        if (isHttpProtocol(p.resolved.protocol))
-          out.push({
-            resource: svc,
-            path: [...p.path, p.appProtocol !== undefined ? 'appProtocol' : 'name'],
-            message: `${portLabel(p)} of headless Service ${svc.name} is ${p.resolved.protocol}; peers that dial pod IPs get no virtual host.`,
-          });
-    }
+    const headless = (svc: LintResource) => isHeadless(svc) && !isControlPlane(svc);
+    for (const { svc, p } of portsOfServices(resources, headless))
+      if (isHttpProtocol(p.resolved.protocol))
+        out.push({
+          resource: svc,
+          path: [...p.path, p.appProtocol !== undefined ? 'appProtocol' : 'name'],
+          message: `${portLabel(p)} of headless Service ${svc.name} is ${p.resolved.protocol}; peers that dial pod IPs get no virtual host.`,
+        });
     return out;
   },
 });

@@ -1,14 +1,7 @@
 // MESH0001: a Service port whose protocol Istio cannot tell from its name (and no appProtocol) is sniffed.
 import { defineRule } from './define-rule.js';
-import {
-  isControlPlane,
-  isSystemNamespace,
-  kindIs,
-  portLabel,
-  servicePorts,
-  serviceType,
-} from './workloads.js';
-import type { RuleResult } from './types.js';
+import { isControlPlane, isSystemNamespace, portLabel, portsOfServices, serviceType } from './workloads.js';
+import type { LintResource, RuleResult } from './types.js';
 
 /**
  * Server-first protocols: the server speaks first, so a sniffing sidecar waits for client bytes that never
@@ -40,24 +33,24 @@ export default defineRule({
   istioCodes: ['IST0118'],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    for (const svc of resources.filter(kindIs('Service'))) {
-      if (isControlPlane(svc) || isSystemNamespace(svc) || serviceType(svc) === 'ExternalName') continue;
-      for (const p of servicePorts(svc)) {
-        if (!p.resolved.sniffed || p.appProtocol !== undefined) continue;
-        const target = typeof p.targetPort === 'number' ? p.targetPort : p.port;
-        const serverFirst = SERVER_FIRST_PORTS[p.port] ?? SERVER_FIRST_PORTS[target];
-        out.push({
-          resource: svc,
-          path: p.name !== undefined ? [...p.path, 'name'] : p.path,
-          severity: serverFirst ? 'error' : 'warning',
-          message: serverFirst
-            ? `${portLabel(p)} carries ${serverFirst}, a protocol where the server speaks first; Istio cannot classify the port and its protocol sniffing waits for client bytes that never come, so connections hang.`
-            : `${portLabel(p)} names no protocol Istio knows, so Istio sniffs the protocol from the first bytes (Istio <= 1.2: plain TCP).`,
-          fix: serverFirst
-            ? `Name the port tcp-${p.name ?? p.port} (or set appProtocol: tcp) so Istio proxies it as TCP without waiting.`
-            : `Name the port <protocol>-${p.name ?? p.port} (for example tcp-${p.name ?? p.port} or http-${p.name ?? p.port}) or set appProtocol.`,
-        });
-      }
+    // ExternalName ports are MESH0006's; system namespaces are not the mesh's workloads
+    const meshService = (svc: LintResource) =>
+      !isControlPlane(svc) && !isSystemNamespace(svc) && serviceType(svc) !== 'ExternalName';
+    for (const { svc, p } of portsOfServices(resources, meshService)) {
+      if (!p.resolved.sniffed || p.appProtocol !== undefined) continue;
+      const target = typeof p.targetPort === 'number' ? p.targetPort : p.port;
+      const serverFirst = SERVER_FIRST_PORTS[p.port] ?? SERVER_FIRST_PORTS[target];
+      out.push({
+        resource: svc,
+        path: p.name !== undefined ? [...p.path, 'name'] : p.path,
+        severity: serverFirst ? 'error' : 'warning',
+        message: serverFirst
+          ? `${portLabel(p)} carries ${serverFirst}, a protocol where the server speaks first; Istio cannot classify the port and its protocol sniffing waits for client bytes that never come, so connections hang.`
+          : `${portLabel(p)} names no protocol Istio knows, so Istio sniffs the protocol from the first bytes (Istio <= 1.2: plain TCP).`,
+        fix: serverFirst
+          ? `Name the port tcp-${p.name ?? p.port} (or set appProtocol: tcp) so Istio proxies it as TCP without waiting.`
+          : `Name the port <protocol>-${p.name ?? p.port} (for example tcp-${p.name ?? p.port} or http-${p.name ?? p.port}) or set appProtocol.`,
+      });
     }
     return out;
   },

@@ -1,6 +1,6 @@
 // MESH0003: one port number, different protocols, across Services selecting the same pods (IST0116 class).
 import { defineRule } from './define-rule.js';
-import { servicePorts, servicesSelecting, workloadOf } from './workloads.js';
+import { groupSelectedPorts, workloadOf } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -19,13 +19,13 @@ export default defineRule({
     for (const r of resources) {
       const w = workloadOf(r);
       if (!w || !w.inMesh) continue;
-      const byPort = new Map<number, Map<string, string[]>>();
-      for (const svc of servicesSelecting(w, resources))
-        for (const p of servicePorts(svc)) {
-          const protocols = byPort.get(p.port) ?? new Map<string, string[]>();
-          protocols.set(p.resolved.protocol, [...(protocols.get(p.resolved.protocol) ?? []), svc.name]);
-          byPort.set(p.port, protocols);
-        }
+      const byPort = groupSelectedPorts(
+        w,
+        resources,
+        (p) => p.port,
+        (p) => p.resolved.protocol,
+        (svc) => svc.name,
+      );
       for (const [port, protocols] of byPort) {
         if (protocols.size < 2) continue;
         const list = [...protocols].map(([proto, svcs]) => `${proto} (${svcs.join(', ')})`).join(' vs ');

@@ -1,6 +1,6 @@
 // MESH0004: two Service ports target one container port through different service ports (IST0137 class).
 import { defineRule } from './define-rule.js';
-import { servicePorts, servicesSelecting, workloadOf } from './workloads.js';
+import { groupSelectedPorts, workloadOf } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -19,14 +19,13 @@ export default defineRule({
     for (const r of resources) {
       const w = workloadOf(r);
       if (!w || !w.inMesh) continue;
-      const byTarget = new Map<string, Map<number, string[]>>();
-      for (const svc of servicesSelecting(w, resources))
-        for (const p of servicePorts(svc)) {
-          const key = String(p.targetPort);
-          const ports = byTarget.get(key) ?? new Map<number, string[]>();
-          ports.set(p.port, [...(ports.get(p.port) ?? []), `${svc.name}:${p.port}/${p.resolved.protocol}`]);
-          byTarget.set(key, ports);
-        }
+      const byTarget = groupSelectedPorts(
+        w,
+        resources,
+        (p) => String(p.targetPort),
+        (p) => p.port,
+        (svc, p) => `${svc.name}:${p.port}/${p.resolved.protocol}`,
+      );
       for (const [target, ports] of byTarget) {
         if (ports.size < 2) continue;
         out.push({

@@ -1,6 +1,6 @@
 // MESH0009: UDP ports are not proxied by the sidecar: mesh policies and telemetry do not apply.
 import { defineRule } from './define-rule.js';
-import { isControlPlane, kindIs, portLabel, servicePorts } from './workloads.js';
+import { notControlPlane, portLabel, portsOfServices } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -16,16 +16,13 @@ export default defineRule({
   istioCodes: [],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    for (const svc of resources.filter(kindIs('Service'))) {
-      if (isControlPlane(svc)) continue;
-      for (const p of servicePorts(svc))
-        if (p.resolved.protocol === 'UDP')
-          out.push({
-            resource: svc,
-            path: [...p.path, 'protocol'],
-            message: `${portLabel(p)} is UDP: it bypasses the sidecar.`,
-          });
-    }
+    for (const { svc, p } of portsOfServices(resources, notControlPlane))
+      if (p.resolved.protocol === 'UDP')
+        out.push({
+          resource: svc,
+          path: [...p.path, 'protocol'],
+          message: `${portLabel(p)} is UDP: it bypasses the sidecar.`,
+        });
     return out;
   },
 });

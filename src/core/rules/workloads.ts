@@ -162,6 +162,39 @@ export function isSystemNamespace(r: LintResource): boolean {
 }
 
 /** Istio's control plane is skipped, as istioctl analyze does: by label (`istio` or `release: istio`). */
+/** Every port of every Service among the resources that `which` keeps, with its Service. */
+export function* portsOfServices(
+  resources: readonly LintResource[],
+  which: (svc: LintResource) => boolean,
+): Generator<{ readonly svc: LintResource; readonly p: ServicePortView }> {
+  for (const svc of resources)
+    if (svc.kind === 'Service' && which(svc)) for (const p of servicePorts(svc)) yield { svc, p };
+}
+
+/**
+ * The ports of the Services that select a workload, grouped by `key` then `value`, each with the `who` that
+ * contributed it: the shape both conflict rules (same port, two protocols; same target, two ports) look for.
+ */
+export function groupSelectedPorts<K, V>(
+  w: Workload,
+  resources: readonly LintResource[],
+  key: (p: ServicePortView) => K,
+  value: (p: ServicePortView) => V,
+  who: (svc: LintResource, p: ServicePortView) => string,
+): Map<K, Map<V, string[]>> {
+  const out = new Map<K, Map<V, string[]>>();
+  for (const svc of servicesSelecting(w, resources))
+    for (const p of servicePorts(svc)) {
+      const values = out.get(key(p)) ?? new Map<V, string[]>();
+      values.set(value(p), [...(values.get(value(p)) ?? []), who(svc, p)]);
+      out.set(key(p), values);
+    }
+  return out;
+}
+
+/** The Services of the mesh's workloads: not Istio's own control plane. */
+export const notControlPlane = (svc: LintResource): boolean => !isControlPlane(svc);
+
 export function isControlPlane(r: LintResource): boolean {
   const labels = labelsOf(obj(r.raw, 'metadata'));
   return 'istio' in labels || labels.release === 'istio';
