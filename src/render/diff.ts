@@ -1,6 +1,7 @@
 // `meshctl diff` as text: per comparison, the groups (service:port first) and one line per change, with the
 // leaf differences under it (a few; -o json has them all), then what was left out of the comparison.
 import { Chalk } from 'chalk';
+import { painter, type Tone } from './tone.js';
 import type { ConfigDiff } from '../core/diff/config-diff.js';
 
 export interface DiffRenderOptions {
@@ -16,9 +17,11 @@ interface DiffListLike {
 }
 
 const SIGN = { added: '+', removed: '-', changed: '~' } as const;
+const CHANGE_TONE: Record<keyof typeof SIGN, Tone> = { added: 'good', removed: 'bad', changed: 'unsure' };
 
 function renderOne(d: ConfigDiff, o: DiffRenderOptions): string[] {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
+  const paint = painter(o.color);
   const max = o.maxDetails ?? 4;
   const v = (x: { istioVersion: string | null }) => (x.istioVersion ? `, Istio ${x.istioVersion}` : '');
   const lines = [
@@ -42,12 +45,7 @@ function renderOne(d: ConfigDiff, o: DiffRenderOptions): string[] {
     if (oneSided(g, 'removed') || oneSided(g, 'added')) continue;
     lines.push('', ch.cyan(g.group));
     for (const c of g.changes) {
-      const sign =
-        c.kind === 'added'
-          ? ch.green(SIGN[c.kind])
-          : c.kind === 'removed'
-            ? ch.red(SIGN[c.kind])
-            : ch.yellow(SIGN[c.kind]);
+      const sign = paint(CHANGE_TONE[c.kind], SIGN[c.kind]);
       lines.push(`  ${sign} ${c.summary}`);
       for (const m of c.more.slice(0, max)) lines.push(ch.dim(`      ${m}`));
       if (c.more.length > max) lines.push(ch.dim(`      (+${c.more.length - max} more; -o json lists them)`));

@@ -1,6 +1,7 @@
 // The readable trace of an Explanation: one line per step with ✓ / ✗ / ? and the deciding object, why, the
 // alternatives that nearly matched, a verdict line, hints with their fix, and the evidence that is missing.
 import { Chalk } from 'chalk';
+import { painter, type Tone } from './tone.js';
 import type { Explanation, Step } from '../core/engine/types.js';
 
 export interface ExplanationRenderOptions {
@@ -17,6 +18,25 @@ const SYMBOL: Record<Step['result'], string> = {
   unknown: '?',
 };
 
+const STEP_TONE: Record<Step['result'], Tone> = {
+  matched: 'good',
+  'no-match': 'bad',
+  failed: 'bad',
+  skipped: 'quiet',
+  unknown: 'unsure',
+};
+
+const RESULT_TONE: Record<Explanation['outcome']['result'], Tone> = {
+  delivered: 'good',
+  failed: 'bad',
+  unknown: 'unsure',
+};
+const RESULT_WORD: Record<Explanation['outcome']['result'], string> = {
+  delivered: 'DELIVERED',
+  failed: 'FAILS',
+  unknown: 'UNKNOWN',
+};
+
 function callText(e: Explanation): string {
   const c = e.call;
   const where =
@@ -28,6 +48,7 @@ function callText(e: Explanation): string {
 
 export function renderExplanation(e: Explanation, o: ExplanationRenderOptions): string {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
+  const paint = painter(o.color);
   const max = o.maxAlternatives ?? 3;
   const version = e.source.istioVersion ? `, Istio ${e.source.istioVersion}` : '';
   const lines: string[] = [
@@ -41,14 +62,7 @@ export function renderExplanation(e: Explanation, o: ExplanationRenderOptions): 
       lastProxy = s.proxy;
     }
     const sym = SYMBOL[s.result];
-    const colored =
-      s.result === 'matched'
-        ? ch.green(sym)
-        : s.result === 'unknown'
-          ? ch.yellow(sym)
-          : s.result === 'skipped'
-            ? ch.dim(sym)
-            : ch.red(sym);
+    const colored = paint(STEP_TONE[s.result], sym);
     lines.push(
       `  ${colored} ${s.stage.padEnd(13)} ${ch.bold(s.name)}${s.origin ? ch.magenta(`  ← ${s.origin}`) : ''}`,
     );
@@ -59,12 +73,7 @@ export function renderExplanation(e: Explanation, o: ExplanationRenderOptions): 
       lines.push(ch.dim(`      (+${alts.length - max} more not chosen; -o json lists them)`));
   }
   const out = e.outcome;
-  const result =
-    out.result === 'delivered'
-      ? ch.green('DELIVERED')
-      : out.result === 'failed'
-        ? ch.red('FAILS')
-        : ch.yellow('UNKNOWN');
+  const result = paint(RESULT_TONE[out.result], RESULT_WORD[out.result]);
   const flag = [out.httpStatus !== null ? String(out.httpStatus) : '', out.responseFlag ?? '']
     .filter(Boolean)
     .join(' ');

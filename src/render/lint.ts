@@ -3,6 +3,9 @@
 import { Chalk } from 'chalk';
 import type { Finding, Rule } from '../core/rules/types.js';
 import type { Severity } from '../core/diagnostics/issue.js';
+import { painter, type Tone } from './tone.js';
+
+const SEVERITY_TONE: Record<Severity, Tone> = { error: 'bad', warning: 'unsure', info: 'info' };
 
 export interface LintRenderOptions {
   readonly color: boolean;
@@ -20,6 +23,7 @@ function counts(findings: readonly Finding[]): Record<Severity, number> {
 
 export function renderLintText(findings: readonly Finding[], o: LintRenderOptions): string {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
+  const paint = painter(o.color);
   const lines: string[] = [];
   let file = '';
   for (const f of findings) {
@@ -28,12 +32,7 @@ export function renderLintText(findings: readonly Finding[], o: LintRenderOption
       lines.push(ch.underline(f.file === '-' ? 'stdin' : f.file));
       file = f.file;
     }
-    const sev =
-      f.severity === 'error'
-        ? ch.red('error  ')
-        : f.severity === 'warning'
-          ? ch.yellow('warning')
-          : ch.blue('info   ');
+    const sev = paint(SEVERITY_TONE[f.severity], f.severity.padEnd(7));
     lines.push(
       `  ${`${f.line}:${f.column}`.padEnd(7)} ${sev}  ${f.message}  ${ch.dim(`${f.resource} ${f.field}  ${f.rule} ${f.name}`)}`,
     );

@@ -1,12 +1,21 @@
 // `meshctl matrix` as a terminal grid (rows: source pods; columns: numbered targets, listed under the grid)
 // and as a self-contained HTML page whose cells show their explanation when clicked.
 import { Chalk } from 'chalk';
+import { painter, type Tone } from './tone.js';
 import type { Matrix, MatrixCell } from '../core/engine/matrix.js';
 import { renderExplanation } from './explanation.js';
 
 export interface MatrixRenderOptions {
   readonly color: boolean;
 }
+
+const CELL_TONE: Record<MatrixCell['result'], Tone> = {
+  delivered: 'good',
+  failed: 'bad',
+  unknown: 'unsure',
+  closed: 'quiet',
+  self: 'quiet',
+};
 
 /** A cell in a few characters: ✓, ✗ with the response flag (or HTTP status), ?, or – for a pod to itself. */
 export function cellMark(c: MatrixCell): string {
@@ -28,14 +37,7 @@ export function renderMatrixText(m: Matrix, o: MatrixRenderOptions): string {
       ...m.columns.map((_, i) => String(i + 1).length),
       ...m.cells.flat().map((c) => cellMark(c).length),
     ) + 1;
-  const paint = (c: MatrixCell, s: string) =>
-    c.result === 'delivered'
-      ? ch.green(s)
-      : c.result === 'failed'
-        ? ch.red(s)
-        : c.result === 'unknown'
-          ? ch.yellow(s)
-          : ch.dim(s);
+  const paint = painter(o.color);
   const lines = [
     ch.bold(
       `${'from \\ to'.padEnd(width)}  ${m.columns.map((_, i) => String(i + 1).padEnd(colWidth)).join('')}`.trimEnd(),
@@ -43,7 +45,7 @@ export function renderMatrixText(m: Matrix, o: MatrixRenderOptions): string {
   ];
   m.rows.forEach((r, i) =>
     lines.push(
-      `${r.padEnd(width)}  ${m.cells[i]!.map((c) => paint(c, cellMark(c).padEnd(colWidth))).join('')}`.trimEnd(),
+      `${r.padEnd(width)}  ${m.cells[i]!.map((c) => paint(CELL_TONE[c.result], cellMark(c).padEnd(colWidth))).join('')}`.trimEnd(),
     ),
   );
   lines.push('', ch.bold('targets'));
