@@ -9,7 +9,7 @@ import { InputError } from '../diagnostics/errors.js';
 import { formatAddress } from '../model/address.js';
 import type { ConfigDump } from '../model/config-dump.js';
 import { describeRef } from '../model/istio.js';
-import { explain, type Query, type Traffic, type World } from './explain.js';
+import { explain, trafficOf, type Query, type Traffic, type World } from './explain.js';
 import { resolveHost } from './resolve.js';
 import type { Explanation, Step } from './types.js';
 
@@ -325,26 +325,17 @@ function direction(line: AccessLogLine, proxy: ConfigDump): 'outbound' | 'inboun
 
 function logTraffic(line: AccessLogLine): Traffic {
   if (line.method)
-    return {
+    return trafficOf({
       protocol: line.protocol === 'HTTP/2' ? 'http2' : 'http',
       host: line.authority ?? undefined,
       path: line.path ?? '/',
       method: line.method,
-      headers: line.authority ? { host: line.authority } : {},
-      sni: undefined,
-    };
+    });
   // Istio's own mTLS between sidecars carries SNI outbound_.<port>_.<subset>_.<host>: the app's bytes inside
   // are plain TCP; any other SNI is TLS the app itself sent
   const sni = line.requestedServerName ?? undefined;
   const appTls = sni !== undefined && !sni.startsWith('outbound_.');
-  return {
-    protocol: appTls ? 'tls' : 'tcp',
-    host: undefined,
-    path: '/',
-    method: 'GET',
-    headers: {},
-    sni: appTls ? sni : undefined,
-  };
+  return trafficOf({ protocol: appTls ? 'tls' : 'tcp', sni: appTls ? sni : undefined });
 }
 
 /** The query that replays the line's call through the proxy that logged it. */

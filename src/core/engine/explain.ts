@@ -45,6 +45,24 @@ export interface Traffic {
   readonly sni: string | undefined;
 }
 
+/** A call with a client's defaults: path `/`, GET (POST for gRPC), no extra headers, no SNI of its own. */
+export function trafficOf(t: {
+  protocol: Protocol;
+  host?: string | undefined;
+  path?: string;
+  method?: string;
+  sni?: string | undefined;
+}): Traffic {
+  return {
+    protocol: t.protocol,
+    host: t.host,
+    path: t.path ?? '/',
+    method: t.method ?? (t.protocol === 'grpc' ? 'POST' : 'GET'),
+    headers: {},
+    sni: t.sni,
+  };
+}
+
 export interface World {
   readonly dumps: readonly ConfigDump[];
   readonly inventory: MeshInventory;

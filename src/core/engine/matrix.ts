@@ -5,7 +5,7 @@ import { isHttpProtocol, resolvePortProtocol } from '../model/protocol.js';
 import type { ConfigDump } from '../model/config-dump.js';
 import type { PodInfo, ServiceInfo } from '../model/k8s.js';
 import { proxyLabel } from '../model/proxy.js';
-import { explain, type Traffic, type World } from './explain.js';
+import { explain, trafficOf, type World } from './explain.js';
 import type { Explanation, Protocol } from './types.js';
 
 export interface MatrixColumn {
@@ -173,14 +173,7 @@ export function buildMatrix(world: World, o: MatrixOptions = {}, plan = planMatr
           explanation: null,
         };
       const host = c.kind === 'service' && c.protocol !== 'tcp' ? `${c.name}:${c.port}` : undefined;
-      const traffic: Traffic = {
-        protocol: c.protocol,
-        host,
-        path: '/',
-        method: c.protocol === 'grpc' ? 'POST' : 'GET',
-        headers: host ? { host } : {},
-        sni: undefined,
-      };
+      const traffic = trafficOf({ protocol: c.protocol, host });
       const e = explain(world, { mode: 'outbound', source: src, ip: c.ip, port: c.port, traffic });
       const closed = e.outcome.result === 'failed' && e.hints.some((h) => h.id === 'port-not-open');
       return {

@@ -3,29 +3,15 @@ import { describe, it } from 'node:test';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import assert from 'node:assert/strict';
-import { explain, type Traffic, type World } from '../../../src/core/engine/explain.js';
+import { explain, trafficOf, type Traffic, type World } from '../../../src/core/engine/explain.js';
 import { resolveHost } from '../../../src/core/engine/resolve.js';
 import { emptyInventory } from '../../../src/core/model/k8s.js';
 import type { ConfigDump } from '../../../src/core/model/config-dump.js';
 import { realDump } from '../../helpers/dumps.js';
 import { REAL } from '../../helpers/paths.js';
 
-const http = (host: string): Traffic => ({
-  protocol: 'http',
-  host,
-  path: '/',
-  method: 'GET',
-  headers: {},
-  sni: undefined,
-});
-const tcp: Traffic = {
-  protocol: 'tcp',
-  host: undefined,
-  path: '/',
-  method: 'GET',
-  headers: {},
-  sni: undefined,
-};
+const http = (host: string): Traffic => trafficOf({ protocol: 'http', host });
+const tcp: Traffic = trafficOf({ protocol: 'tcp' });
 
 function world(...dumps: ConfigDump[]): World {
   return { dumps, inventory: emptyInventory(), sockets: [] };

@@ -2,7 +2,7 @@
 // the stage that fails. (UO, UT, UR, LR and DC depend on load and timing, not on config: not predicted.)
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { explain, type Traffic, type World } from '../../../src/core/engine/explain.js';
+import { explain, trafficOf, type Traffic, type World } from '../../../src/core/engine/explain.js';
 import { emptyInventory } from '../../../src/core/model/k8s.js';
 import type { ConfigDump } from '../../../src/core/model/config-dump.js';
 import type { ListeningSocket } from '../../../src/core/model/sockets.js';
@@ -23,22 +23,8 @@ const SRC_IP = '10.0.0.1';
 const DST_IP = '10.0.0.2';
 const VIP = '10.96.0.10';
 
-const http: Traffic = {
-  protocol: 'http',
-  host: 'svc:8000',
-  path: '/',
-  method: 'GET',
-  headers: {},
-  sni: undefined,
-};
-const rawTcp: Traffic = {
-  protocol: 'tcp',
-  host: undefined,
-  path: '/',
-  method: 'GET',
-  headers: {},
-  sni: undefined,
-};
+const http: Traffic = trafficOf({ protocol: 'http', host: 'svc:8000' });
+const rawTcp: Traffic = trafficOf({ protocol: 'tcp' });
 
 function httpSource(
   opts: {
