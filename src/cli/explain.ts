@@ -178,20 +178,21 @@ function logProxy(world: World, pod: string | undefined, line: AccessLogLine): C
   );
 }
 
-export function logQueryFor(world: World, pod: string | undefined, text: string): Query {
-  const line = parseAccessLog(text);
+/** For main.ts, which loads this module lazily: the line is read before inputs are. */
+export { parseAccessLog };
+
+export function logQueryFor(world: World, pod: string | undefined, line: AccessLogLine): Query {
   return logQuery(world, logProxy(world, pod, line), line);
 }
 
 export function runExplainLog(
   world: World,
   pod: string | undefined,
-  text: string,
+  line: AccessLogLine,
   o: ExplainOptions,
   io: CliIo,
 ): number {
   if (!OUTPUTS.includes(o.output)) throw new InputError(`-o ${o.output} is not one of ${OUTPUTS.join(', ')}`);
-  const line = parseAccessLog(text);
   const proxy = logProxy(world, pod, line);
   const e = explainLog(world, proxy, line);
   io.stdout.write(renderAs(o.output, e, () => renderLogExplanation(e, { color: useColor(io) })));

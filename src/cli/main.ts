@@ -404,11 +404,13 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         throw new InputError('stdin can hold the line or a dump, not both');
       // from stdin, the last line: `kubectl logs ... | tail -1` or a whole log alike
       const text = lineArg === '-' ? (await io.stdin()).toString('utf8').trim().split('\n').pop()! : lineArg;
+      // read once, and before any input or cluster is touched: a line that is no access-log line is bad input
+      const line = (await explainCommand()).parseAccessLog(text);
       await go(
         o,
-        (x, w) => x.logQueryFor(w, o.pod, text),
+        (x, w) => x.logQueryFor(w, o.pod, line),
         { source: o.pod ?? '' },
-        (x, w) => x.runExplainLog(w, o.pod, text, o, io),
+        (x, w) => x.runExplainLog(w, o.pod, line, o, io),
       );
     });
   inputs(explain.command('inbound').description('Only the receiving side: a connection arriving at a pod'))

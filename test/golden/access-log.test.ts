@@ -145,6 +145,21 @@ describe('access-log lines explained on the stories', () => {
     assert.equal((JSON.parse(r.stdout) as LogExplanation).verdict.agrees, true);
   });
 
+  it('a line that is no access-log line is bad input before any cluster is contacted', async () => {
+    // no --snapshot, no --dump: the live path would connect; the line is refused first
+    const r = meshctl([
+      'explain',
+      'log',
+      'hello world',
+      '--pod',
+      'p',
+      '--kubeconfig',
+      '/nonexistent/kubeconfig',
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^error: this is not an access-log line/);
+  });
+
   it('a line that is no access-log line is bad input (exit 2), with what was expected', () => {
     const r = meshctl([
       'explain',
