@@ -169,10 +169,6 @@ export function parseSpan(bytes: Uint8Array, span: Span): unknown {
   }
 }
 
-export function byteAt(bytes: Uint8Array, pos: number): number | undefined {
-  return bytes[pos];
-}
-
 /** 1-based line and column of a byte offset, for error messages. */
 export function lineAndColumn(bytes: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1;
