@@ -48,6 +48,14 @@ function assumption(s: CaptureSettings): string | undefined {
     : "the source pod's annotations are unknown, so Istio's default capture rules are assumed";
 }
 
+/** The first of the annotation's CIDRs that holds `ip`. */
+function rangeHolding(ranges: readonly string[], ip: string): string | undefined {
+  return ranges.find((c) => {
+    const cidr = parseCidr(c);
+    return cidr !== undefined && cidrContains(cidr, ip);
+  });
+}
+
 export function captureOutbound(s: CaptureSettings, ip: string, port: number, udp: boolean): CaptureDecision {
   const a = s.annotations;
   const from = s.source ? ` (${s.source})` : '';
@@ -68,10 +76,7 @@ export function captureOutbound(s: CaptureSettings, ip: string, port: number, ud
       captured: false,
       detail: `${ip} is the pod's own IP: the app reaches itself over lo without the sidecar`,
     };
-  const excluded = list(a[A.excludeOutIps]).find((c) => {
-    const cidr = parseCidr(c);
-    return cidr && cidrContains(cidr, ip);
-  });
+  const excluded = rangeHolding(list(a[A.excludeOutIps]), ip);
   if (excluded)
     return {
       ...base,
@@ -79,12 +84,7 @@ export function captureOutbound(s: CaptureSettings, ip: string, port: number, ud
       detail: `${ip} is in ${A.excludeOutIps} ${excluded}${from}: it bypasses the sidecar`,
     };
   const include = a[A.includeOutIps] ?? '*';
-  const included =
-    include.trim() === '*' ||
-    list(include).some((c) => {
-      const cidr = parseCidr(c);
-      return cidr && cidrContains(cidr, ip);
-    });
+  const included = include.trim() === '*' || rangeHolding(list(include), ip) !== undefined;
   if (included)
     return {
       ...base,

@@ -4,7 +4,7 @@
 // keeps a specific chain, a later failure means "no match" (then default_filter_chain), never a retry with
 // the less specific chains (istio#26079).
 import type { Cidr } from '../model/address.js';
-import type { FilterChain, Listener } from '../model/listener.js';
+import type { FilterChain, FilterChainMatch, Listener } from '../model/listener.js';
 import { cidrContains } from './match/cidr.js';
 import type { Alternative } from './types.js';
 
@@ -51,6 +51,16 @@ function bestPrefix(ranges: readonly Cidr[], ip: string): number {
   let best = -1;
   for (const r of ranges) if (cidrContains(r, ip)) best = Math.max(best, r.prefixLen);
   return best;
+}
+
+/** A level that narrows on the source IP by the longest prefix of `ranges` (direct source, then source). */
+function sourcePrefixLevel(name: string, ranges: (m: FilterChainMatch) => readonly Cidr[]): Level {
+  return {
+    name,
+    wants: (c) => cidrs(ranges(c.match)),
+    rank: (c, f) => (ranges(c.match).length === 0 ? undefined : bestPrefix(ranges(c.match), f.sourceIp)),
+    value: (f) => f.sourceIp,
+  };
 }
 
 function serverNameRank(names: readonly string[], sni: string | undefined): number {
@@ -115,15 +125,7 @@ const LEVELS: Level[] = [
     },
     value: (f) => (f.applicationProtocols.length ? f.applicationProtocols.join(',') : '(none)'),
   },
-  {
-    name: 'direct source IP',
-    wants: (c) => cidrs(c.match.directSourcePrefixRanges),
-    rank: (c, f) =>
-      c.match.directSourcePrefixRanges.length === 0
-        ? undefined
-        : bestPrefix(c.match.directSourcePrefixRanges, f.sourceIp),
-    value: (f) => f.sourceIp,
-  },
+  sourcePrefixLevel('direct source IP', (m) => m.directSourcePrefixRanges),
   {
     name: 'source type',
     wants: (c) => c.match.sourceType,
@@ -134,15 +136,7 @@ const LEVELS: Level[] = [
     },
     value: (f) => f.sourceIp,
   },
-  {
-    name: 'source IP',
-    wants: (c) => cidrs(c.match.sourcePrefixRanges),
-    rank: (c, f) =>
-      c.match.sourcePrefixRanges.length === 0
-        ? undefined
-        : bestPrefix(c.match.sourcePrefixRanges, f.sourceIp),
-    value: (f) => f.sourceIp,
-  },
+  sourcePrefixLevel('source IP', (m) => m.sourcePrefixRanges),
   {
     name: 'source port',
     wants: (c) => c.match.sourcePorts.join(', '),
