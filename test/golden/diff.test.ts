@@ -140,6 +140,25 @@ describe('meshctl diff', () => {
     assert.match(r.json.ignored.join('\n'), /own addresses and name/);
   });
 
+  it('two snapshots without a pod in common: the pods of each side listed, nothing paired', () => {
+    const r = diff([
+      'fixtures/snapshots/story4-zookeeper-istio-1.9',
+      'fixtures/snapshots/story2-bookinfo-before',
+    ]);
+    assert.equal(r.code, 1);
+    const list = r.json as unknown as { items: unknown[]; onlyInA: string[]; onlyInB: string[] };
+    assert.deepEqual(list.items, []);
+    assert.deepEqual(list.onlyInA, ['default/my-release-zookeeper-1', 'default/my-release-zookeeper-0']);
+    assert.deepEqual(list.onlyInB, [
+      'default/productpage-v1-76474f6fb7-pmglr',
+      'default/reviews-v1-5b487cc689-njx5t',
+    ]);
+    assert.match(
+      r.text,
+      /only in the first: default\/my-release-zookeeper-1, default\/my-release-zookeeper-0/,
+    );
+  });
+
   it('a snapshot compares only with a snapshot; a missing file is named (exit 2)', () => {
     const mixed = meshctl(['diff', 'fixtures/snapshots/story4-zookeeper-istio-1.9', PP_13]);
     assert.equal(mixed.code, 2);

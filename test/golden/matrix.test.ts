@@ -69,6 +69,24 @@ describe('meshctl matrix', () => {
     golden('fixtures/golden/story2-bookinfo-vs-without-dr/matrix.txt', text);
   });
 
+  it('--dump files with -f manifests and --sockets give the cells of the snapshot', () => {
+    const snap = 'fixtures/snapshots/story4-zookeeper-istio-1.9';
+    const pods = ['my-release-zookeeper-0', 'my-release-zookeeper-1'];
+    const args = [
+      'matrix',
+      ...pods.flatMap((p) => ['--dump', `${snap}/dumps/default/${p}.json`]),
+      ...pods.flatMap((p) => ['--sockets', `${p}=${snap}/sockets/default/${p}.txt`]),
+      '-f',
+      `${snap}/k8s`,
+      '-o',
+      'json',
+    ];
+    const r = meshctl(args);
+    assert.equal(r.code, 1, r.stderr);
+    const cells = (m: Matrix) => m.cells.flat().map((c) => `${c.from} → ${c.to}: ${c.result} ${c.flag}`);
+    assert.deepEqual(cells(JSON.parse(r.stdout) as Matrix), cells(matrix('story4-zookeeper-istio-1.9').m));
+  });
+
   it('--port narrows the columns; each cell carries the explanation of its call', () => {
     const { m } = matrix('story4-zookeeper-istio-1.9', ['--port', '3888']);
     assert.ok(m.columns.every((c) => c.port === 3888));
