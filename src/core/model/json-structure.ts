@@ -17,6 +17,7 @@ import {
   isWhitespace,
   type Span,
 } from './json-scan.js';
+import { JSON_SKIP_WASM_BASE64 } from './json-skip-wasm.js';
 
 export interface ScannedValue extends Span {
   /** First byte of the value: tells its kind without reading it again (0 when not known). */
@@ -98,6 +99,81 @@ function isScalarStart(c: number): boolean {
   return c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e; // - 0-9 t f n
 }
 
+/** The exports of json-skip.wat. */
+interface SkipExports {
+  memory: { buffer: ArrayBuffer };
+  begin(): void;
+  skip(pos: number, end: number, stop: number, capture: number): number;
+  depth: WasmGlobal;
+  inString: WasmGlobal;
+  escaped: WasmGlobal;
+  keyNext: WasmGlobal;
+  keyReading: WasmGlobal;
+  keyLength: WasmGlobal;
+  keyLow: WasmGlobal<bigint>;
+  keyHigh: WasmGlobal<bigint>;
+  nameKey: WasmGlobal;
+}
+interface WasmGlobal<T = number> {
+  value: T;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+
+/** The bytes one call of the WebAssembly skip sees: its memory holds one window of a chunk. */
+const WASM_WINDOW = 1 << 20;
+/** The name keys in the order json-skip.wat numbers them. */
+const WASM_NAME_KEYS = ['name', 'cluster_name', 'clusterName'];
+
+/** The skip loop in WebAssembly, one instance per process, shared by scanners in turn. */
+class WasmSkip {
+  readonly bytes: Uint8Array;
+  /** The scanner whose state the instance's globals hold. */
+  owner: StructureScanner | undefined;
+  constructor(readonly exports: SkipExports) {
+    this.bytes = new Uint8Array(exports.memory.buffer);
+  }
+}
+
+let wasmSkip: WasmSkip | null | undefined;
+let wasmSkipEnabled = true;
+
+/** The WebAssembly skip, or null where WebAssembly or its SIMD instructions are not available. */
+function loadWasmSkip(): WasmSkip | null {
+  if (wasmSkip !== undefined) return wasmSkip;
+  wasmSkip = null;
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) return null;
+  const bytes = Uint8Array.from(atob(JSON_SKIP_WASM_BASE64), (c) => c.charCodeAt(0));
+  if (!api.validate(bytes)) return null;
+  wasmSkip = new WasmSkip(new api.Instance(new api.Module(bytes)).exports as SkipExports);
+  return wasmSkip;
+}
+
+/**
+ * Whether scanners created from now on skip nested values with WebAssembly (when it is available). The tests
+ * switch it off to compare the two paths; nothing else needs to.
+ */
+export function useWasmSkip(enabled: boolean): void {
+  wasmSkipEnabled = enabled;
+}
+
+/** A scanner's copy of the WebAssembly skip's globals, while another scanner uses the instance. */
+interface SkipState {
+  depth: number;
+  inString: number;
+  escaped: number;
+  keyNext: number;
+  keyReading: number;
+  keyLength: number;
+  keyLow: bigint;
+  keyHigh: bigint;
+  nameKey: number;
+}
+
 export class StructureScanner {
   private state = State.Value;
   private offset = 0;
@@ -105,6 +181,7 @@ export class StructureScanner {
   private root: ScannedValue | undefined;
   /** Keys repeat once per resource: one string per distinct key. */
   private readonly keys = new Map<string, string>();
+  private readonly keysByBytes = new Map<number, { bytes: Uint8Array; text: string }>();
 
   // the string being read (recorded levels, or the first level of a skipped object)
   private collect = Collect.None;
@@ -126,6 +203,11 @@ export class StructureScanner {
   private skipKeyNext = false;
   private skipKey = '';
   private captured: ScannedMember[] = [];
+  /** The WebAssembly skip, when used; and this scanner's state while another one uses it. */
+  private readonly wasm: WasmSkip | null;
+  private wasmState: SkipState | undefined;
+  /** How many backslashes the bytes pushed so far end with: whether a quote that comes next is escaped. */
+  private trailingBackslashes = 0;
 
   constructor(
     /** Containers at depth < maxDepth (the root is depth 0) are recorded; deeper ones are skipped. */
@@ -134,10 +216,22 @@ export class StructureScanner {
     start = 0,
   ) {
     this.offset = start;
+    this.wasm = wasmSkipEnabled ? loadWasmSkip() : null;
   }
 
   /** Scans the next chunk of the document. */
   push(chunk: Uint8Array): void {
+    // a plain view: Node's Buffer makes every subarray a Buffer, and the scan takes one per string it keeps
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (!this.wasm) return this.pushWindow(bytes);
+    for (let o = 0; o < bytes.length; o += WASM_WINDOW) {
+      const window = bytes.subarray(o, o + WASM_WINDOW);
+      this.wasm.bytes.set(window);
+      this.pushWindow(window);
+    }
+  }
+
+  private pushWindow(chunk: Uint8Array): void {
     const n = chunk.length;
     const base = this.offset;
     let i = 0;
@@ -167,7 +261,22 @@ export class StructureScanner {
         this.partsLength += n - from;
       } else this.partsLength = MAX_TEXT_BYTES + 1;
     }
+    if (this.state === State.Skip && !this.skipInString && this.wasmInString()) {
+      // for the error if the input ends here: where the string began (its opening quote is the last one
+      // that is not escaped; none here, and it began in an earlier chunk)
+      const q = lastUnescapedQuote(chunk, this.trailingBackslashes);
+      if (q >= 0) this.stringStart = base + q;
+    }
+    let k = n;
+    while (k > 0 && chunk[k - 1] === BACKSLASH) k--;
+    this.trailingBackslashes = k === 0 ? this.trailingBackslashes + n : n - k;
     this.offset += n;
+  }
+
+  /** Whether the WebAssembly skip stopped inside a string of this scanner's skipped value. */
+  private wasmInString(): boolean {
+    if (!this.wasm) return false;
+    return (this.wasm.owner === this ? this.wasm.exports.inString.value : this.wasmState?.inString) === 1;
   }
 
   /** The document's top levels, once every chunk has been pushed. */
@@ -178,7 +287,7 @@ export class StructureScanner {
     if (this.state === State.String && this.collect !== Collect.None)
       throw new JsonScanError('the input ends inside a string (truncated JSON?)', this.stringStart);
     if (this.state === State.Skip)
-      throw this.skipInString
+      throw this.skipInString || this.wasmInString()
         ? this.unclosed(undefined, this.stringStart)
         : this.unclosed(this.skipFirst, this.skipStart);
     const top = this.frames[this.frames.length - 1];
@@ -239,7 +348,7 @@ export class StructureScanner {
   private beginString(collect: Collect, at: number): void {
     this.collect = collect;
     this.stringStart = at;
-    this.parts = [];
+    if (this.parts.length > 0) this.parts = [];
     this.partsLength = 0;
     this.escapeNext = false;
   }
@@ -265,6 +374,10 @@ export class StructureScanner {
         this.captured = [];
         this.collect = Collect.None;
         this.state = State.Skip;
+        if (this.wasm) {
+          this.own(this.wasm);
+          this.wasm.exports.begin();
+        }
       }
       return i + 1;
     }
@@ -352,6 +465,21 @@ export class StructureScanner {
     return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
   }
 
+  /**
+   * The member name in chunk[from, to). Every resource repeats the same few names: they are known by their
+   * bytes, without decoding them again.
+   */
+  private keyAt(chunk: Uint8Array, from: number, to: number, base: number): string | undefined {
+    let hash = to - from;
+    for (let i = from; i < to; i++) hash = (Math.imul(hash, 31) + chunk[i]!) | 0;
+    const known = this.keysByBytes.get(hash);
+    if (known !== undefined && sameBytes(known.bytes, chunk, from, to)) return known.text;
+    const text = this.collected(chunk, to, base);
+    if (text !== undefined)
+      this.keysByBytes.set(hash, { bytes: chunk.slice(from, to), text: this.intern(text) });
+    return text;
+  }
+
   private intern(key: string): string {
     const known = this.keys.get(key);
     if (known !== undefined) return known;
@@ -362,12 +490,17 @@ export class StructureScanner {
   private string(chunk: Uint8Array, i: number, base: number): number {
     const q = this.closingQuote(chunk, i);
     if (q < 0) return chunk.length;
-    const text = this.collect === Collect.Span ? undefined : this.collected(chunk, q, base);
     if (this.collect === Collect.Key) {
-      if (text === undefined) throw new JsonScanError('a member name is too long', this.stringStart);
-      this.frames[this.frames.length - 1]!.key = this.intern(text);
+      const from = this.stringStart + 1 - base;
+      const key =
+        from >= 0 && this.parts.length === 0
+          ? this.keyAt(chunk, from, q, base)
+          : this.collected(chunk, q, base);
+      if (key === undefined) throw new JsonScanError('a member name is too long', this.stringStart);
+      this.frames[this.frames.length - 1]!.key = this.intern(key);
       this.state = State.Colon;
     } else {
+      const text = this.collect === Collect.Span ? undefined : this.collected(chunk, q, base);
       const value = new Scanned(this.stringStart, base + q + 1, QUOTE);
       if (text !== undefined) value.text = text;
       this.complete(value);
@@ -388,56 +521,177 @@ export class StructureScanner {
     return k;
   }
 
-  /** Skips a nested value, capturing the name members of a skipped object. The scan's hot loop. */
+  /**
+   * Skips a nested value, capturing the name members of a skipped object. The scan's hot loop: most of a
+   * dump's bytes pass here, so strings are stepped over inline with the depth in a local (a call or a field
+   * write per string cost more than the bytes themselves); only the first level of a skipped object, where
+   * names are captured, takes the careful path.
+   */
   private skip(chunk: Uint8Array, from: number, base: number): number {
+    if (this.wasm) return this.skipWithWasm(this.wasm, chunk, from, base);
     const n = chunk.length;
     let i = from;
-    while (i < n) {
-      if (this.skipInString) {
+    if (this.skipInString) {
+      if (this.collect !== Collect.None) {
         const q = this.closingQuote(chunk, i);
         if (q < 0) return n;
-        this.skipInString = false;
-        if (this.collect !== Collect.None) this.endSkippedString(chunk, q, base);
+        this.endSkippedString(chunk, q, base);
         i = q + 1;
-        continue;
-      }
-      // structural bytes and scalars, up to the next string
-      let depth = this.skipDepth;
-      const capture = this.skipCapture;
-      for (; i < n; i++) {
-        const c = chunk[i]!;
-        if (c === QUOTE) break;
-        if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-        else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-          if (--depth === 0) {
-            this.skipDepth = 0;
-            const value = new Scanned(this.skipStart, base + i + 1, this.skipFirst);
-            if (capture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
-            this.complete(value);
-            return i + 1;
-          }
-        } else if (capture && depth === 1) {
-          if (c === COLON) this.skipKeyNext = false;
-          else if (c === COMMA) this.skipKeyNext = true;
+      } else {
+        if (this.escapeNext) i++;
+        while (i < n) {
+          const d = chunk[i]!;
+          if (d === QUOTE) break;
+          i += d === BACKSLASH ? 2 : 1;
         }
-      }
-      this.skipDepth = depth;
-      if (i >= n) return n;
-      if (chunk[i] !== QUOTE) {
+        if (i >= n) {
+          this.escapeNext = i > n;
+          return n;
+        }
         i++;
-        continue;
       }
-      // a string starts
-      this.skipInString = true;
-      this.stringStart = base + i;
-      if (this.skipCapture && depth === 1) {
-        if (this.skipKeyNext) this.beginString(Collect.SkippedKey, base + i);
-        else if (NAME_KEYS.has(this.skipKey)) this.beginString(Collect.CapturedValue, base + i);
-        else this.collect = Collect.None;
-      } else this.collect = Collect.None;
+      this.skipInString = false;
+      this.escapeNext = false;
+    }
+    let depth = this.skipDepth;
+    const capture = this.skipCapture;
+    while (i < n) {
+      const c = chunk[i]!;
+      if (c === QUOTE) {
+        if (capture && depth === 1) {
+          i = this.firstLevelString(chunk, i, base);
+          if (i >= n) {
+            this.skipDepth = depth;
+            return n;
+          }
+          continue;
+        }
+        const stringStart = i;
+        i++;
+        while (i < n) {
+          const d = chunk[i]!;
+          if (d === QUOTE) break;
+          i += d === BACKSLASH ? 2 : 1;
+        }
+        if (i >= n) {
+          // the string goes on in the next chunk
+          this.skipInString = true;
+          this.escapeNext = i > n;
+          this.collect = Collect.None;
+          this.stringStart = base + stringStart;
+          this.skipDepth = depth;
+          return n;
+        }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (--depth === 0) {
+          this.skipDepth = 0;
+          const value = new Scanned(this.skipStart, base + i + 1, this.skipFirst);
+          if (capture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
+          this.complete(value);
+          return i + 1;
+        }
+      } else if (capture && depth === 1) {
+        if (c === COLON) this.skipKeyNext = false;
+        else if (c === COMMA) this.skipKeyNext = true;
+      }
       i++;
     }
+    this.skipDepth = depth;
     return n;
+  }
+
+  /** `skip` in WebAssembly: the same stops, the captured names read here. */
+  private skipWithWasm(wasm: WasmSkip, chunk: Uint8Array, from: number, base: number): number {
+    const n = chunk.length;
+    let i = from;
+    if (this.skipInString) {
+      // a captured name that went on past the last chunk
+      const q = this.closingQuote(chunk, i);
+      if (q < 0) return n;
+      this.endSkippedString(chunk, q, base);
+      this.skipInString = false;
+      i = q + 1;
+    }
+    this.own(wasm);
+    const capture = this.skipCapture ? 1 : 0;
+    for (;;) {
+      const result = wasm.exports.skip(i, n, 0, capture);
+      const at = result >>> 3;
+      const event = result & 7;
+      if (event === 0) return n;
+      if (event === 1) {
+        this.skipDepth = 0;
+        const value = new Scanned(this.skipStart, base + at, this.skipFirst);
+        if (capture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
+        this.complete(value);
+        return at;
+      }
+      // a name member's string value: read here, so that it can go on into the next chunk
+      this.skipKey = WASM_NAME_KEYS[event - 2]!;
+      this.beginString(Collect.CapturedValue, base + at);
+      const q = this.closingQuote(chunk, at + 1);
+      if (q < 0) {
+        this.skipInString = true;
+        return n;
+      }
+      this.endSkippedString(chunk, q, base);
+      i = q + 1;
+    }
+  }
+
+  /** Makes the WebAssembly skip's globals this scanner's, keeping those of the scanner that had them. */
+  private own(wasm: WasmSkip): void {
+    const owner = wasm.owner;
+    if (owner === this) return;
+    const g = wasm.exports;
+    if (owner)
+      owner.wasmState = {
+        depth: g.depth.value,
+        inString: g.inString.value,
+        escaped: g.escaped.value,
+        keyNext: g.keyNext.value,
+        keyReading: g.keyReading.value,
+        keyLength: g.keyLength.value,
+        keyLow: g.keyLow.value,
+        keyHigh: g.keyHigh.value,
+        nameKey: g.nameKey.value,
+      };
+    const mine = this.wasmState;
+    if (mine) {
+      g.depth.value = mine.depth;
+      g.inString.value = mine.inString;
+      g.escaped.value = mine.escaped;
+      g.keyNext.value = mine.keyNext;
+      g.keyReading.value = mine.keyReading;
+      g.keyLength.value = mine.keyLength;
+      g.keyLow.value = mine.keyLow;
+      g.keyHigh.value = mine.keyHigh;
+      g.nameKey.value = mine.nameKey;
+      this.wasmState = undefined;
+    }
+    wasm.owner = this;
+  }
+
+  /**
+   * A string at the first level of a skipped object, starting at chunk[at]: a member name, or the value of a
+   * name member, which is captured. Returns where the scan goes on (the chunk's length if the string does).
+   */
+  private firstLevelString(chunk: Uint8Array, at: number, base: number): number {
+    this.stringStart = base + at;
+    if (this.skipKeyNext) this.beginString(Collect.SkippedKey, base + at);
+    else if (NAME_KEYS.has(this.skipKey)) this.beginString(Collect.CapturedValue, base + at);
+    else {
+      this.collect = Collect.None;
+      this.escapeNext = false;
+    }
+    const q = this.closingQuote(chunk, at + 1);
+    if (q < 0) {
+      this.skipInString = true;
+      return chunk.length;
+    }
+    if (this.collect !== Collect.None) this.endSkippedString(chunk, q, base);
+    return q + 1;
   }
 
   private endSkippedString(chunk: Uint8Array, q: number, base: number): void {
@@ -460,6 +714,25 @@ export class StructureScanner {
     }
     this.collect = Collect.None;
   }
+}
+
+function sameBytes(a: Uint8Array, chunk: Uint8Array, from: number, to: number): boolean {
+  if (a.length !== to - from) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== chunk[from + i]) return false;
+  return true;
+}
+
+/**
+ * Offset of the last quote in `bytes` that no backslash escapes, or -1; `before` is how many backslashes
+ * came just before bytes[0].
+ */
+function lastUnescapedQuote(bytes: Uint8Array, before: number): number {
+  for (let q = bytes.lastIndexOf(QUOTE); q >= 0; q = q > 0 ? bytes.lastIndexOf(QUOTE, q - 1) : -1) {
+    let k = q;
+    while (k > 0 && bytes[k - 1] === BACKSLASH) k--;
+    if ((q - k + (k === 0 ? before : 0)) % 2 === 0) return q;
+  }
+  return -1;
 }
 
 const NAME_KEY_BYTES = [...NAME_KEYS].map((k) => ({ key: k, bytes: new TextEncoder().encode(k) }));
