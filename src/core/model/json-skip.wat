@@ -44,6 +44,23 @@
       (then (return (i32.const 3))))
     (i32.const 0))
 
+  ;; the member name in memory[at, at + length) as a name key number (see $matchKey)
+  (func $nameAt (param $at i32) (param $length i32) (result i32)
+    (if (i32.eq (local.get $length) (i32.const 4))
+      (then (return (i32.eq (i32.load (local.get $at)) (i32.const 0x656d616e)))))            ;; "name"
+    (if (i32.eq (local.get $length) (i32.const 12))
+      (then
+        (if (i32.and (i64.eq (i64.load (local.get $at)) (i64.const 0x5f72657473756c63))        ;; "cluster_"
+                     (i32.eq (i32.load offset=8 (local.get $at)) (i32.const 0x656d616e)))      ;; "name"
+          (then (return (i32.const 2))))))
+    (if (i32.eq (local.get $length) (i32.const 11))
+      (then
+        (if (i32.and (i64.eq (i64.load (local.get $at)) (i64.const 0x4e72657473756c63))        ;; "clusterN"
+                     (i32.eq (i32.and (i32.load offset=8 (local.get $at)) (i32.const 0xffffff))
+                             (i32.const 0x656d61)))                                             ;; "ame"
+          (then (return (i32.const 3))))))
+    (i32.const 0))
+
   ;; one byte of a member name (bytes past the sixteenth only count)
   (func $keyByte (param $b i32)
     (if (i32.lt_u (global.get $keyLength) (i32.const 8))
@@ -137,11 +154,43 @@
         (br_if $exhausted (i32.ge_u (local.get $pos) (local.get $end)))
         (local.set $blockEnd (i32.add (local.get $pos) (i32.const 16)))
         (block $byBytes
-          ;; byte by byte: inside an escape or a member name, at the first level of a skipped object, and
-          ;; in the last bytes
+          ;; byte by byte: inside an escape or a member name, and in the last bytes
           (br_if $byBytes (i32.or (i32.or (global.get $escaped) (global.get $keyReading))
-                                  (i32.or (i32.le_s (global.get $depth) (local.get $floor))
-                                          (i32.gt_u (local.get $blockEnd) (local.get $end)))))
+                                  (i32.gt_u (local.get $blockEnd) (local.get $end))))
+          (if (i32.le_s (global.get $depth) (local.get $floor))
+            (then
+              ;; the first level of a skipped object: a token at a time
+              (br_if $byBytes (global.get $inString))
+              (local.set $r (i32.load8_u (local.get $pos)))
+              (if (i32.ne (local.get $r) (i32.const 0x22))
+                (then
+                  (if (i32.eq (call $step (local.get $r) (local.get $stop) (local.get $capture)) (i32.const 1))
+                    (then (return (i32.or (i32.shl (i32.add (local.get $pos) (i32.const 1)) (i32.const 3)) (i32.const 1)))))
+                  (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+                  (br $next)))
+              ;; a string: its closing quote, 16 bytes at a time (with a backslash, byte by byte)
+              (local.set $k (i32.add (local.get $pos) (i32.const 1)))
+              (loop $find
+                (br_if $byBytes (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $end)))
+                (local.set $block (v128.load (local.get $k)))
+                (br_if $byBytes (i8x16.bitmask (i8x16.eq (local.get $block) (i8x16.splat (i32.const 0x5c)))))
+                (local.set $quotes (i8x16.bitmask (i8x16.eq (local.get $block) (i8x16.splat (i32.const 0x22)))))
+                (if (i32.eqz (local.get $quotes))
+                  (then
+                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                    (br $find))))
+              (local.set $k (i32.add (local.get $k) (i32.ctz (local.get $quotes))))
+              (if (global.get $keyNext)
+                (then (global.set $nameKey (call $nameAt (i32.add (local.get $pos) (i32.const 1))
+                                                         (i32.sub (i32.sub (local.get $k) (local.get $pos)) (i32.const 1)))))
+                (else
+                  (if (global.get $nameKey)
+                    (then
+                      (local.set $r (i32.add (global.get $nameKey) (i32.const 1)))
+                      (global.set $nameKey (i32.const 0))
+                      (return (i32.or (i32.shl (local.get $pos) (i32.const 3)) (local.get $r)))))))
+              (local.set $pos (i32.add (local.get $k) (i32.const 1)))
+              (br $next)))
           (local.set $block (v128.load (local.get $pos)))
           (br_if $byBytes (i8x16.bitmask (i8x16.eq (local.get $block) (i8x16.splat (i32.const 0x5c)))))
           (local.set $quotes (i8x16.bitmask (i8x16.eq (local.get $block) (i8x16.splat (i32.const 0x22)))))
