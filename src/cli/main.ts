@@ -23,7 +23,14 @@ const explainCommand = () => import('./explain.js');
 type ExplainModule = Awaited<ReturnType<typeof explainCommand>>;
 const liveSources = () => import('./live.js');
 const readDumps = () => import('../sources/dump/read-dump.js');
-const readManifests = () => import('../sources/manifests/read-manifests.js');
+/** Manifests given with -f; the manifest reader (and the yaml package) loads only when there are some. */
+async function manifestsOf(
+  paths: string[] | undefined,
+  stdin: () => Promise<Buffer>,
+): Promise<MeshInventory> {
+  if (!paths?.length) return (await import('../core/model/k8s.js')).emptyInventory();
+  return (await import('../sources/manifests/read-manifests.js')).loadManifests(paths, stdin);
+}
 const readSockets = () => import('../sources/sockets/read-sockets.js');
 const readSnapshotDir = () => import('../sources/snapshot/read-snapshot.js');
 
@@ -229,7 +236,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         o: MatrixCliOptions & { snapshot?: string; dump?: string[]; filename?: string[]; sockets?: string[] },
       ) => {
         if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
-        const extra = await (await readManifests()).loadManifests(o.filename ?? [], io.stdin);
+        const extra = await manifestsOf(o.filename, io.stdin);
         const sockets = await (await readSockets()).loadSockets(o.sockets ?? []);
         const g = program.opts<GlobalOptions>();
         let world: World;
@@ -318,7 +325,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   };
   const world = async (o: Raw): Promise<World> => {
     if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
-    const extraInventory = await (await readManifests()).loadManifests(o.filename ?? [], io.stdin);
+    const extraInventory = await manifestsOf(o.filename, io.stdin);
     const extraSockets = await (await readSockets()).loadSockets(o.sockets ?? []);
     if (o.snapshot)
       return withSnapshot(

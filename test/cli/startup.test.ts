@@ -86,6 +86,20 @@ test('a JSON dump read and printed as JSON does not load the yaml package; -o ya
   const json = modulesLoaded(['get', 'clusters', '--dump', dump, '-o', 'json']);
   assert.ok(loads(json.mods, '/src/sources/dump/'), 'the dump reader is loaded');
   assert.ok(!loads(json.mods, '/node_modules/yaml/'), 'yaml loaded for JSON in, JSON out');
+  // explain and matrix take manifests with -f: without any, the manifest reader (yaml) stays unloaded
+  const explain = modulesLoaded([
+    'explain',
+    'request',
+    'productpage-v1-6d8f9bd7f6-f9q9l',
+    'http://reviews:9080/',
+    '--dump',
+    dump,
+    '-o',
+    'json',
+  ]);
+  assert.ok(loads(explain.mods, '/src/core/engine/'), 'the simulator is loaded');
+  assert.ok(!loads(explain.mods, '/node_modules/yaml/'), 'yaml loaded by explain on a JSON dump');
+  assert.ok(!loads(explain.mods, '/src/sources/manifests/read-manifests'), 'the manifest reader loaded without -f');
   const yaml = modulesLoaded(['get', 'clusters', '--dump', dump, '-o', 'yaml']);
   assert.ok(loads(yaml.mods, '/node_modules/yaml/'), 'the hook sees a require()d yaml');
 });
