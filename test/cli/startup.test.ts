@@ -99,7 +99,10 @@ test('a JSON dump read and printed as JSON does not load the yaml package; -o ya
   ]);
   assert.ok(loads(explain.mods, '/src/core/engine/'), 'the simulator is loaded');
   assert.ok(!loads(explain.mods, '/node_modules/yaml/'), 'yaml loaded by explain on a JSON dump');
-  assert.ok(!loads(explain.mods, '/src/sources/manifests/read-manifests'), 'the manifest reader loaded without -f');
+  assert.ok(
+    !loads(explain.mods, '/src/sources/manifests/read-manifests'),
+    'the manifest reader loaded without -f',
+  );
   const yaml = modulesLoaded(['get', 'clusters', '--dump', dump, '-o', 'yaml']);
   assert.ok(loads(yaml.mods, '/node_modules/yaml/'), 'the hook sees a require()d yaml');
 });

@@ -11,10 +11,10 @@ import { real } from '../helpers/paths.js';
 const DUMP = 'istio/historical/v3-2020-05/istioctl/pkg/writer/envoy/configdump/testdata/configdump.json';
 let dir = '';
 
-/** The message of the InputError `read` throws. */
-function messageOf(read: () => unknown): string {
+/** The message of the InputError `read` throws (or rejects with). */
+async function messageOf(read: () => unknown): Promise<string> {
   try {
-    read();
+    await read();
   } catch (e) {
     assert.ok(e instanceof InputError, String(e));
     return e.message;
@@ -27,21 +27,18 @@ describe('reading dump files', () => {
     dir = mkdtempSync(join(tmpdir(), 'meshctl-read-'));
   });
 
-  it('a truncated dump streamed from disk fails with the line and column it fails with when read whole', () => {
+  it('a truncated dump streamed from disk fails with the line and column it fails with when read whole', async () => {
     const path = join(dir, 'truncated.json');
     const text = readFileSync(real(DUMP), 'utf8');
     for (const cut of [3000, 20_000, text.length - 3]) {
       writeFileSync(path, text.slice(0, cut));
-      const whole = messageOf(() => parseDump(path, readFileSync(path)));
+      const whole = await messageOf(() => parseDump(path, readFileSync(path)));
       assert.match(whole, /line \d+, column \d+: the input ends/);
-      assert.equal(
-        messageOf(() => readDumpFile(path, 0)),
-        whole,
-      );
+      assert.equal(await messageOf(() => readDumpFile(path, 0)), whole);
     }
   });
 
-  it('streams a file with data after the dump, or a file that is no dump, into the same errors', () => {
+  it('streams a file with data after the dump, or a file that is no dump, into the same errors', async () => {
     const path = join(dir, 'odd.json');
     for (const text of [
       '{"configs": []} {"x": 1}',
@@ -50,8 +47,8 @@ describe('reading dump files', () => {
     ]) {
       writeFileSync(path, text);
       assert.equal(
-        messageOf(() => readDumpFile(path, 0)),
-        messageOf(() => parseDump(path, readFileSync(path))),
+        await messageOf(() => readDumpFile(path, 0)),
+        await messageOf(() => parseDump(path, readFileSync(path))),
       );
     }
   });
@@ -60,19 +57,13 @@ describe('reading dump files', () => {
     const fifo = join(dir, 'dump.fifo');
     execFileSync('mkfifo', [fifo]);
     const writer = spawn('sh', ['-c', `cat "${real(DUMP)}" > "${fifo}"`]);
-    const dump = readDumpFile(fifo, 0);
+    const dump = await readDumpFile(fifo, 0);
     await new Promise((resolve) => writer.once('exit', resolve));
     assert.equal(dump.listeners().length, parseDump('x', readFileSync(real(DUMP))).listeners().length);
   });
 
-  it('names a missing file and a directory', () => {
-    assert.match(
-      messageOf(() => readDumpFile(join(dir, 'nope.json'))),
-      /nope\.json: no such file/,
-    );
-    assert.match(
-      messageOf(() => readDumpFile(dir)),
-      /is a directory, not a config dump file/,
-    );
+  it('names a missing file and a directory', async () => {
+    assert.match(await messageOf(() => readDumpFile(join(dir, 'nope.json'))), /nope\.json: no such file/);
+    assert.match(await messageOf(() => readDumpFile(dir)), /is a directory, not a config dump file/);
   });
 });

@@ -424,24 +424,20 @@ export class StructureScanner {
 
   /** Index of the quote that closes the string being read, or -1 if it goes on past this chunk. */
   private closingQuote(chunk: Uint8Array, from: number): number {
+    // a byte loop: the strings read here are short (names, keys), shorter than a call to indexOf costs
+    const n = chunk.length;
     let i = from;
     if (this.escapeNext) {
       this.escapeNext = false;
       i++;
     }
-    for (;;) {
-      const q = chunk.indexOf(QUOTE, i);
-      const stop = q < 0 ? chunk.length : q;
-      let k = stop;
-      while (k > i && chunk[k - 1] === BACKSLASH) k--;
-      const escaped = (stop - k) % 2 === 1;
-      if (q < 0) {
-        this.escapeNext = escaped;
-        return -1;
-      }
-      if (!escaped) return q;
-      i = q + 1;
+    while (i < n) {
+      const c = chunk[i]!;
+      if (c === QUOTE) return i;
+      i += c === BACKSLASH ? 2 : 1;
     }
+    this.escapeNext = i > n;
+    return -1;
   }
 
   /** The text of the string that ends at chunk[q], its earlier pieces in `parts`. */

@@ -56,9 +56,9 @@ describe('real dumps parse', () => {
     );
   });
 
-  it('streamed from disk, every dump gives the model it gives when read whole', () => {
+  it('streamed from disk, every dump gives the model it gives when read whole', async () => {
     for (const path of DUMPS) {
-      const streamed = readDumpFile(real(path), 0);
+      const streamed = await readDumpFile(real(path), 0);
       assert.deepEqual(model(streamed), model(realDump(path)), path);
       assert.deepEqual(streamed.index.issues, realDump(path).index.issues, path);
     }
