@@ -199,10 +199,11 @@ export class ConfigDump {
    */
   private readRouteConfig(entry: IndexEntry): RouteConfig {
     const path = `routes[${entry.name}]`;
-    // route configuration > virtual_hosts > virtual host > its members: scanned in one pass
+    // route configuration > virtual_hosts > virtual hosts, skipped with their names and domains captured
+    // (json-structure LIST_KEYS): scanned in one pass
     const node =
       entry.node.kind === 'object'
-        ? this.guarded(entry, entry.node, () => entry.node.indexed(3))
+        ? this.guarded(entry, entry.node, () => entry.node.indexed(2))
         : entry.node;
     const members = node.kind === 'object' ? [...node.members()] : [];
     const hostsKey = members.find(([k, v]) => camelToSnake(k) === 'virtual_hosts' && v.kind === 'array')?.[0];

@@ -8,7 +8,7 @@ import {
   parseSpan,
   type Span,
 } from './json-scan.js';
-import { NAME_KEYS, scanDocument, type ScannedValue } from './json-structure.js';
+import { CAPTURED_KEYS, scanDocument, type ScannedValue } from './json-structure.js';
 import { isObject } from './normalize.js';
 
 export type NodeKind = 'object' | 'array' | 'string' | 'scalar';
@@ -129,10 +129,11 @@ export class ByteNode implements DocNode {
     }
   }
   get(key: string): DocNode | undefined {
-    const captured = NAME_KEYS.has(key) ? this.span.captured : undefined;
+    const captured = CAPTURED_KEYS.has(key) ? this.span.captured : undefined;
     if (captured) {
       const m = captured.find((c) => c.key === key);
-      // every string member with a name key was captured: any other is not a string, so read it
+      // every string member with a name key (array member with a list key) was captured: any other is not
+      // a string (an array), so read it
       if (m) return this.child(m, this.window);
     }
     if (this.span.members) {

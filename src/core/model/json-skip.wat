@@ -1,7 +1,8 @@
 ;; The structure scanner's hot loop in WebAssembly with 128-bit SIMD (json-structure.ts `skip`): it steps
 ;; over a nested JSON value whose opening byte the scanner has read, 16 bytes at a time, and stops where the
 ;; value closes, where the chunk ends, or, in a skipped object, where the string value of a name member starts
-;; (member names `name`, `cluster_name`, `clusterName`: json-structure.ts NAME_KEYS; its tests compare this
+;; (member names `name`, `cluster_name`, `clusterName`: json-structure.ts NAME_KEYS), or the array value of a
+;; list member (`domains`: LIST_KEYS) starts (json-structure's tests compare this
 ;; path with the JavaScript one on every dump we have). Most of a dump's bytes are here, and 16 bytes
 ;; compared at once run several times faster than any byte loop JavaScript can JIT.
 ;;
@@ -26,7 +27,8 @@
   (global $keyLength (export "keyLength") (mut i32) (i32.const 0))
   (global $keyLow (export "keyLow") (mut i64) (i64.const 0))
   (global $keyHigh (export "keyHigh") (mut i64) (i64.const 0))
-  ;; which name member the current member is: 0 none, 1 name, 2 cluster_name, 3 clusterName
+  ;; which member the current one is: 0 none, 1 name, 2 cluster_name, 3 clusterName (string values are
+  ;; captured), 4 domains (an array value is)
   (global $nameKey (export "nameKey") (mut i32) (i32.const 0))
 
   ;; the member name just read, as a name key number
@@ -42,6 +44,9 @@
                  (i32.and (i64.eq (global.get $keyLow) (i64.const 0x4e72657473756c63))  ;; "clusterN"
                           (i64.eq (global.get $keyHigh) (i64.const 0x656d61))))        ;; "ame"
       (then (return (i32.const 3))))
+    (if (i32.and (i32.eq (global.get $keyLength) (i32.const 7))
+                 (i64.eq (global.get $keyLow) (i64.const 0x736e69616d6f64)))        ;; "domains"
+      (then (return (i32.const 4))))
     (i32.const 0))
 
   ;; the member name in memory[at, at + length) as a name key number (see $matchKey)
@@ -59,7 +64,16 @@
                      (i32.eq (i32.and (i32.load offset=8 (local.get $at)) (i32.const 0xffffff))
                              (i32.const 0x656d61)))                                             ;; "ame"
           (then (return (i32.const 3))))))
+    (if (i32.eq (local.get $length) (i32.const 7))
+      (then
+        (if (i64.eq (i64.and (i64.load (local.get $at)) (i64.const 0xffffffffffffff))
+                    (i64.const 0x736e69616d6f64))                                               ;; "domains"
+          (then (return (i32.const 4))))))
     (i32.const 0))
+
+  ;; whether the current member is a name member (its string value is captured)
+  (func $isName (result i32)
+    (i32.lt_u (i32.sub (global.get $nameKey) (i32.const 1)) (i32.const 3)))
 
   ;; one byte of a member name (bytes past the sixteenth only count)
   (func $keyByte (param $b i32)
@@ -72,8 +86,8 @@
                        (i64.extend_i32_u (i32.shl (i32.sub (global.get $keyLength) (i32.const 8)) (i32.const 3))))))))
     (global.set $keyLength (i32.add (global.get $keyLength) (i32.const 1))))
 
-  ;; One byte. Returns 0 to go on, 1 when the value has closed, 2 when a name member's string value starts
-  ;; at this byte (the caller reads it; the state is as after that string).
+  ;; One byte. Returns 0 to go on, 1 when the value has closed, 2 when a name member's string value or a
+  ;; list member's array value starts at this byte (the caller reads it; the state is as after it).
   (func $step (param $b i32) (param $stop i32) (param $capture i32) (result i32)
     (local $folded i32)
     (if (global.get $inString)
@@ -108,10 +122,15 @@
                 (global.set $keyLow (i64.const 0))
                 (global.set $keyHigh (i64.const 0)))
               (else
-                (if (global.get $nameKey)
+                (if (call $isName)
                   (then (return (i32.const 2))))))))
         (global.set $inString (i32.const 1))
         (return (i32.const 0))))
+    (if (i32.and (i32.eq (local.get $b) (i32.const 0x5b))
+                 (i32.and (i32.eq (global.get $nameKey) (i32.const 4)) (i32.eqz (global.get $keyNext))))
+      (then
+        (if (i32.and (local.get $capture) (i32.eq (global.get $depth) (i32.add (local.get $stop) (i32.const 1))))
+          (then (return (i32.const 2))))))
     ;; '[' and '{' differ in bit 5 only, as do ']' and '}'
     (local.set $folded (i32.or (local.get $b) (i32.const 0x20)))
     (if (i32.eq (local.get $folded) (i32.const 0x7b))
@@ -132,6 +151,17 @@
             (global.set $nameKey (i32.const 0))))))
     (i32.const 0))
 
+  ;; The result of a skip that stops where a captured value starts: its offset and event 1 + the member's number.
+  (func $captureAt (param $pos i32) (result i32)
+    (local $event i32)
+    (local.set $event (i32.add (global.get $nameKey) (i32.const 1)))
+    (global.set $nameKey (i32.const 0))
+    (i32.or (i32.shl (local.get $pos) (i32.const 3)) (local.get $event)))
+
+  ;; A nested value starts (a captured array the caller skips with stop = the depth before it).
+  (func (export "enter")
+    (global.set $depth (i32.add (global.get $depth) (i32.const 1))))
+
   ;; A skip begins just after the opening byte of the value (the scanner has read it).
   (func (export "begin")
     (global.set $depth (i32.const 1))
@@ -142,9 +172,10 @@
     (global.set $nameKey (i32.const 0)))
 
   ;; Scans memory[pos, end) until the depth falls to `stop`, the bytes end, or, when `capture`, a name
-  ;; member's string value starts at depth stop + 1. Returns offset * 8 + event: event 0, the bytes ended
-  ;; (offset `end`); 1, the value closed (offset after its closing byte); 2 + k, the string value of name
-  ;; key k (0 name, 1 cluster_name, 2 clusterName) starts (offset of its opening quote).
+  ;; member's string value or a list member's array starts at depth stop + 1. Returns offset * 8 + event:
+  ;; event 0, the bytes ended (offset `end`); 1, the value closed (offset after its closing byte); 1 + k, the
+  ;; value of member k ($nameKey: 1 name, 2 cluster_name, 3 clusterName, 4 domains) starts (offset of its
+  ;; first byte).
   (func (export "skip") (param $pos i32) (param $end i32) (param $stop i32) (param $capture i32) (result i32)
     (local $block v128) (local $quotes i32) (local $outside i32) (local $opens i32) (local $closes i32)
     (local $marks i32) (local $k i32) (local $blockEnd i32) (local $floor i32) (local $r i32)
@@ -164,8 +195,11 @@
               (local.set $r (i32.load8_u (local.get $pos)))
               (if (i32.ne (local.get $r) (i32.const 0x22))
                 (then
-                  (if (i32.eq (call $step (local.get $r) (local.get $stop) (local.get $capture)) (i32.const 1))
+                  (local.set $r (call $step (local.get $r) (local.get $stop) (local.get $capture)))
+                  (if (i32.eq (local.get $r) (i32.const 1))
                     (then (return (i32.or (i32.shl (i32.add (local.get $pos) (i32.const 1)) (i32.const 3)) (i32.const 1)))))
+                  (if (i32.eq (local.get $r) (i32.const 2))
+                    (then (return (call $captureAt (local.get $pos)))))
                   (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
                   (br $next)))
               ;; a string: its closing quote, 16 bytes at a time (with a backslash, byte by byte)
@@ -184,11 +218,8 @@
                 (then (global.set $nameKey (call $nameAt (i32.add (local.get $pos) (i32.const 1))
                                                          (i32.sub (i32.sub (local.get $k) (local.get $pos)) (i32.const 1)))))
                 (else
-                  (if (global.get $nameKey)
-                    (then
-                      (local.set $r (i32.add (global.get $nameKey) (i32.const 1)))
-                      (global.set $nameKey (i32.const 0))
-                      (return (i32.or (i32.shl (local.get $pos) (i32.const 3)) (local.get $r)))))))
+                  (if (call $isName)
+                    (then (return (call $captureAt (local.get $pos)))))))
               (local.set $pos (i32.add (local.get $k) (i32.const 1)))
               (br $next)))
           (local.set $block (v128.load (local.get $pos)))
@@ -250,10 +281,7 @@
           (if (i32.eq (local.get $r) (i32.const 1))
             (then (return (i32.or (i32.shl (i32.add (local.get $pos) (i32.const 1)) (i32.const 3)) (i32.const 1)))))
           (if (i32.eq (local.get $r) (i32.const 2))
-            (then
-              (local.set $r (i32.add (global.get $nameKey) (i32.const 1)))
-              (global.set $nameKey (i32.const 0))
-              (return (i32.or (i32.shl (local.get $pos) (i32.const 3)) (local.get $r)))))
+            (then (return (call $captureAt (local.get $pos)))))
           (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
           (br_if $bytes (i32.lt_u (local.get $pos) (local.get $blockEnd))))
         (br $next)))

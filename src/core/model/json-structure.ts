@@ -28,7 +28,10 @@ export interface ScannedValue extends Span {
   readonly elements?: ScannedValue[] | undefined;
   /** A string's decoded text, when it is short. */
   readonly text?: string | undefined;
-  /** A skipped object: its string members named in NAME_KEYS (all of them: absent here is absent there). */
+  /**
+   * A skipped object: its string members named in NAME_KEYS and its array members named in LIST_KEYS (all of
+   * them: absent here is absent there).
+   */
   readonly captured?: ScannedMember[] | undefined;
 }
 
@@ -53,8 +56,15 @@ class Scanned implements ScannedMember {
   ) {}
 }
 
-/** The members that name an Envoy resource, captured from objects the scan skips. */
+/** The members that name an Envoy resource, captured (string values) from objects the scan skips. */
 export const NAME_KEYS: ReadonlySet<string> = new Set(['name', 'cluster_name', 'clusterName']);
+/**
+ * List members captured (array values, as spans) from objects the scan skips: a virtual host's domains, so
+ * that choosing one of a route table's thousands of hosts reads no host but the chosen one.
+ */
+export const LIST_KEYS: ReadonlySet<string> = new Set(['domains']);
+/** Every member a skipped object's `captured` answers for. */
+export const CAPTURED_KEYS: ReadonlySet<string> = new Set([...NAME_KEYS, ...LIST_KEYS]);
 
 const NONE_CAPTURED: ScannedMember[] = [];
 
@@ -103,6 +113,7 @@ function isScalarStart(c: number): boolean {
 interface SkipExports {
   memory: { buffer: ArrayBuffer };
   begin(): void;
+  enter(): void;
   skip(pos: number, end: number, stop: number, capture: number): number;
   depth: WasmGlobal;
   inString: WasmGlobal;
@@ -125,8 +136,8 @@ interface WasmApi {
 
 /** The bytes one call of the WebAssembly skip sees: its memory holds one window of a chunk. */
 const WASM_WINDOW = 1 << 20;
-/** The name keys in the order json-skip.wat numbers them. */
-const WASM_NAME_KEYS = ['name', 'cluster_name', 'clusterName'];
+/** The captured members in the order json-skip.wat numbers them ($nameKey 1 to 4). */
+const WASM_CAPTURED_KEYS = ['name', 'cluster_name', 'clusterName', 'domains'];
 
 /** The skip loop in WebAssembly, one instance per process, shared by scanners in turn. */
 class WasmSkip {
@@ -203,6 +214,8 @@ export class StructureScanner {
   private skipKeyNext = false;
   private skipKey = '';
   private captured: ScannedMember[] = [];
+  /** Where a LIST_KEYS array being skipped began, or -1. */
+  private listStart = -1;
   /** The WebAssembly skip, when used; and this scanner's state while another one uses it. */
   private readonly wasm: WasmSkip | null;
   private wasmState: SkipState | undefined;
@@ -372,6 +385,7 @@ export class StructureScanner {
         this.skipKeyNext = true;
         this.skipKey = '';
         this.captured = [];
+        this.listStart = -1;
         this.collect = Collect.None;
         this.state = State.Skip;
         if (this.wasm) {
@@ -578,9 +592,13 @@ export class StructureScanner {
           this.skipDepth = depth;
           return n;
         }
-      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        if (--depth === 0) {
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (capture && depth === 1 && c === OPEN_BRACKET && !this.skipKeyNext && LIST_KEYS.has(this.skipKey))
+          this.listStart = base + i;
+        depth++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (--depth === 1 && this.listStart >= 0) this.endList(base + i + 1);
+        else if (depth === 0) {
           this.skipDepth = 0;
           const value = new Scanned(this.skipStart, base + i + 1, this.skipFirst);
           if (capture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
@@ -612,6 +630,13 @@ export class StructureScanner {
     this.own(wasm);
     const capture = this.skipCapture ? 1 : 0;
     for (;;) {
+      if (this.listStart >= 0) {
+        // a captured list: skipped to its end, the depth above it being the first level
+        const result = wasm.exports.skip(i, n, 1, 0);
+        if ((result & 7) === 0) return n;
+        i = result >>> 3;
+        this.endList(base + i);
+      }
       const result = wasm.exports.skip(i, n, 0, capture);
       const at = result >>> 3;
       const event = result & 7;
@@ -623,8 +648,14 @@ export class StructureScanner {
         this.complete(value);
         return at;
       }
+      this.skipKey = WASM_CAPTURED_KEYS[event - 2]!;
+      if (LIST_KEYS.has(this.skipKey)) {
+        this.listStart = base + at;
+        wasm.exports.enter();
+        i = at + 1;
+        continue;
+      }
       // a name member's string value: read here, so that it can go on into the next chunk
-      this.skipKey = WASM_NAME_KEYS[event - 2]!;
       this.beginString(Collect.CapturedValue, base + at);
       const q = this.closingQuote(chunk, at + 1);
       if (q < 0) {
@@ -634,6 +665,14 @@ export class StructureScanner {
       this.endSkippedString(chunk, q, base);
       i = q + 1;
     }
+  }
+
+  /** A captured list ends before `end`. */
+  private endList(end: number): void {
+    const list = new Scanned(this.listStart, end, OPEN_BRACKET);
+    list.key = this.intern(this.skipKey);
+    this.captured.push(list);
+    this.listStart = -1;
   }
 
   /** Makes the WebAssembly skip's globals this scanner's, keeping those of the scanner that had them. */
@@ -731,9 +770,9 @@ function lastUnescapedQuote(bytes: Uint8Array, before: number): number {
   return -1;
 }
 
-const NAME_KEY_BYTES = [...NAME_KEYS].map((k) => ({ key: k, bytes: new TextEncoder().encode(k) }));
+const NAME_KEY_BYTES = [...CAPTURED_KEYS].map((k) => ({ key: k, bytes: new TextEncoder().encode(k) }));
 
-/** The NAME_KEYS member name in chunk[from, to), or '' if it is another. */
+/** The CAPTURED_KEYS member name in chunk[from, to), or '' if it is another. */
 function nameKeyAt(chunk: Uint8Array, from: number, to: number): string {
   for (const { key, bytes } of NAME_KEY_BYTES) {
     if (bytes.length !== to - from) continue;

@@ -57,7 +57,10 @@ function randomDocument(next: () => number): string {
     for (let i = 0; i < n; i++) s += TRICKY[Math.floor(next() * TRICKY.length)];
     return JSON.stringify(s);
   };
-  const keys = ['name', 'cluster_name', 'clusterName', 'nam', 'names', 'cluster_nam', 'a', 'clusterNamE'];
+  const keys = [
+    ...['name', 'cluster_name', 'clusterName', 'domains'],
+    ...['nam', 'names', 'cluster_nam', 'a', 'clusterNamE', 'domain', 'domainss', 'Domains'],
+  ];
   const value = (depth: number): string => {
     const r = next();
     if (depth > 6 || r < 0.3) return r < 0.1 ? String(Math.floor(next() * 1e6) - 5e5) : text();

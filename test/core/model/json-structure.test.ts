@@ -65,6 +65,26 @@ describe('json-structure', () => {
     assert.equal(deeper[2]!.text, 'tail');
   });
 
+  it('captures the domains array of a skipped object as a span, and no other list', () => {
+    const doc = bytes(
+      '{"virtual_hosts": [{"name": "a:80", "domains": ["a", "a:80", "x\\"]]"], "routes": [{"domains": ["no"]}]},' +
+        ' {"domains": "not a list", "name": "b"}, {"routes": [], "domainsX": ["no"]}]}',
+    );
+    const hosts = scanDocument(doc, 2).root.members![0]!.elements!;
+    const text = (v: ScannedValue) => new TextDecoder().decode(doc.subarray(v.start, v.end));
+    assert.deepEqual(
+      hosts.map((h) => h.captured!.map((c) => [c.key, c.text ?? text(c)])),
+      [
+        [
+          ['name', 'a:80'],
+          ['domains', '["a", "a:80", "x\\"]]"]'],
+        ],
+        [['name', 'b']],
+        [],
+      ],
+    );
+  });
+
   it('gives the same structure whatever the chunk boundaries', () => {
     const whole = scanDocument(DOC, 5).root;
     for (let size = 1; size <= DOC.length; size++)
