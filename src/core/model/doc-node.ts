@@ -93,14 +93,22 @@ export class ByteNode implements DocNode {
   }
   *members(): Iterable<readonly [string, DocNode]> {
     if (this.kind !== 'object') return;
-    if (this.span.members) {
+    if (this.span.members && !this.span.elided) {
       for (const m of this.span.members) yield [m.key, this.child(m, this.window)] as const;
       return;
     }
+    // every member, in order: read the bytes, and keep what was scanned of the members that were recorded
+    const recorded = new Map(this.span.members?.map((m) => [m.start, m]));
     const w = this.bytes();
     try {
-      for (const m of objectMembers(w.bytes, this.span.start - w.base))
-        yield [m.key, this.child({ start: m.start + w.base, end: m.end + w.base, first: 0 }, w)] as const;
+      for (const m of objectMembers(w.bytes, this.span.start - w.base)) {
+        const span = recorded.get(m.start + w.base) ?? {
+          start: m.start + w.base,
+          end: m.end + w.base,
+          first: 0,
+        };
+        yield [m.key, this.child(span, w)] as const;
+      }
     } catch (e) {
       throw relocate(e, w);
     }
@@ -139,7 +147,8 @@ export class ByteNode implements DocNode {
     if (this.span.members) {
       // pre-scanned: find the member first, make one node
       const m = this.span.members.find((x) => x.key === key);
-      return m ? this.child(m, this.window) : undefined;
+      if (m) return this.child(m, this.window);
+      if (!this.span.elided?.includes(key)) return undefined;
     }
     for (const [k, v] of this.members()) if (k === key) return v;
     return undefined;

@@ -29,6 +29,11 @@ export interface ScannedValue extends Span {
   /** A string's decoded text, when it is short. */
   readonly text?: string | undefined;
   /**
+   * An object at the deepest recorded level: the names of its string and scalar members, which `members`
+   * leaves out (a dump has one version_info and last_updated per resource, and nothing reads them there).
+   */
+  readonly elided?: readonly string[] | undefined;
+  /**
    * A skipped object: its string members named in NAME_KEYS and its array members named in LIST_KEYS (all of
    * them: absent here is absent there).
    */
@@ -49,6 +54,7 @@ class Scanned implements ScannedMember {
   elements: ScannedValue[] | undefined = undefined;
   text: string | undefined = undefined;
   captured: ScannedMember[] | undefined = undefined;
+  elided: readonly string[] | undefined = undefined;
   constructor(
     public start: number,
     public end: number,
@@ -192,6 +198,8 @@ export class StructureScanner {
   private root: ScannedValue | undefined;
   /** Keys repeat once per resource: one string per distinct key. */
   private readonly keys = new Map<string, string>();
+  /** Elided member lists repeat too: one array per distinct list, found from the list before and a name. */
+  private readonly elidedLists = new Map<readonly string[] | undefined, Map<string, readonly string[]>>();
   private readonly keysByBytes = new Map<number, { bytes: Uint8Array; text: string }>();
 
   // the string being read (recorded levels, or the first level of a skipped object)
@@ -421,6 +429,18 @@ export class StructureScanner {
     return i + 1;
   }
 
+  /** A string or scalar member at the deepest level: its name is kept, not its value. */
+  private elide(): void {
+    const top = this.frames[this.frames.length - 1]!;
+    const before = top.value.elided;
+    let next = this.elidedLists.get(before);
+    if (!next) this.elidedLists.set(before, (next = new Map()));
+    let names = next.get(top.key);
+    if (!names) next.set(top.key, (names = [...(before ?? []), top.key]));
+    top.value.elided = names;
+    this.state = State.After;
+  }
+
   /** Attaches a finished value to its container (or makes it the root). */
   private complete(value: Value): void {
     const top = this.frames[this.frames.length - 1];
@@ -509,7 +529,8 @@ export class StructureScanner {
       if (key === undefined) throw new JsonScanError('a member name is too long', this.stringStart);
       this.frames[this.frames.length - 1]!.key = this.intern(key);
       this.state = State.Colon;
-    } else {
+    } else if (this.collect === Collect.Span && this.frames[this.frames.length - 1]!.isObject) this.elide();
+    else {
       const text = this.collect === Collect.Span ? undefined : this.collected(chunk, q, base);
       const value = new Scanned(this.stringStart, base + q + 1, QUOTE);
       if (text !== undefined) value.text = text;
@@ -527,7 +548,11 @@ export class StructureScanner {
       if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isWhitespace(c)) break;
       k++;
     }
-    if (k < n) this.complete(new Scanned(this.scalarStart, base + k, this.scalarFirst));
+    if (k < n) {
+      const top = this.frames[this.frames.length - 1];
+      if (this.frames.length === this.maxDepth && top?.isObject) this.elide();
+      else this.complete(new Scanned(this.scalarStart, base + k, this.scalarFirst));
+    }
     return k;
   }
 

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { arrayElements, JsonScanError, objectMembers } from '../../../src/core/model/json-scan.js';
 import { scanDocument, StructureScanner, type ScannedValue } from '../../../src/core/model/json-structure.js';
+import { ByteNode, MemorySource } from '../../../src/core/model/doc-node.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -93,12 +94,47 @@ describe('json-structure', () => {
 
   it('keeps only the span of a long string', () => {
     const long = 'x'.repeat(5000);
-    const doc = bytes(`{"a": "${long}", "b": {"name": "${long}"}}`);
-    const { root } = scanDocument(doc, 1);
+    const doc = bytes(`{"a": "${long}"}`);
+    const { root } = scanDocument(doc, 2);
     assert.equal(root.members![0]!.text, undefined);
     assert.equal(root.members![0]!.end - root.members![0]!.start, 5002);
-    assert.deepEqual(root.members![1]!.captured, []);
-    assert.deepEqual(scanInChunks(doc, 700, 1), root);
+    assert.deepEqual(scanInChunks(doc, 700, 2), root);
+    const named = bytes(`{"b": {"name": "${long}"}}`);
+    assert.deepEqual(
+      scanDocument(named, 1).root.members![0]!.captured,
+      [],
+      'a name that long is not captured',
+    );
+  });
+
+  it('keeps the names, not the values, of string and scalar members at the deepest level; a node still reads them', () => {
+    const doc = bytes('{"e": {"version_info": "1", "n": 2, "name": "x", "c": {"name": "y"}, "l": [3]}}');
+    const { root } = scanDocument(doc, 2);
+    const entry = root.members![0]!;
+    assert.deepEqual(
+      entry.members!.map((m) => m.key),
+      ['name', 'c', 'l'],
+    );
+    assert.deepEqual(entry.elided, ['version_info', 'n']);
+    const twins = scanDocument(
+      bytes('{"a": {"version_info": "1", "n": 2}, "b": {"version_info": "2", "n": 0}}'),
+      2,
+    ).root.members!;
+    assert.equal(twins[0]!.elided, twins[1]!.elided, 'one array for all that leave out the same names');
+    const node = ByteNode.root(new MemorySource(doc), root).get('e')!;
+    assert.equal(node.get('version_info')?.value(), '1');
+    assert.equal(node.get('n')?.value(), 2);
+    assert.equal(node.get('missing'), undefined);
+    assert.deepEqual(
+      [...node.members()].map(([k, v]) => [k, v.value()]),
+      [
+        ['version_info', '1'],
+        ['n', 2],
+        ['name', 'x'],
+        ['c', { name: 'y' }],
+        ['l', [3]],
+      ],
+    );
   });
 
   it('reports truncation and syntax errors at the offset where they are', () => {
