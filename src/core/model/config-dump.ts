@@ -9,7 +9,7 @@ import { JsonScanError } from './json-scan.js';
 import { decodeListener, type Listener } from './listener.js';
 import { camelToSnake, isObject, normalizeResource, type Json, type JsonObject } from './normalize.js';
 import { proxyIdentity, type ProxyIdentity } from './proxy.js';
-import { decodeRouteConfig, routeConfigOf, type RouteConfig } from './route.js';
+import { decodeRouteConfig, routeConfigOf, type RouteConfig, type VirtualHostSource } from './route.js';
 import { decodeSecret, type Secret } from './secret.js';
 
 /** Where a problem sits in the source: the caller knows the bytes and turns offsets into lines. */
@@ -212,19 +212,17 @@ export class ConfigDump {
       Object.fromEntries(members.map(([k, v]) => [k, k === hostsKey ? [] : v.value()])),
     );
     const hosts = members.find(([k]) => k === hostsKey)![1];
-    const sources = this.guarded(entry, hosts, () =>
-      [...hosts.elements()].map((vh) => {
-        const domains = vh.get('domains')?.value();
-        // the host alone, not the bytes of the whole table, stays reachable until it is chosen
-        const own = vh.detached();
-        return {
-          name: stringAt(vh.get('name')) ?? '',
-          domains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string') : [],
-          load: () => this.decodeObject(entry, own, () => own.value()),
-        };
-      }),
-    );
+    const decode = this.hostDecoder(entry);
+    const sources = this.guarded(entry, hosts, () => [...hosts.elements()].map((vh) => lazyHost(vh, decode)));
     return routeConfigOf(shell, sources, path, this.decodeIssues);
+  }
+
+  /**
+   * Decodes a virtual host of `entry`'s table. Made here, not in readRouteConfig, so that the closures the
+   * hosts keep do not hold that function's scope (the table's bytes and scan) alive.
+   */
+  private hostDecoder(entry: IndexEntry): (own: DocNode) => JsonObject {
+    return (own) => this.decodeObject(entry, own, () => own.value());
   }
 
   routeConfigs(): RouteConfigEntry[] {
@@ -285,4 +283,15 @@ export class ConfigDump {
     }
     return [...this.issues, ...out];
   }
+}
+
+/** A virtual host's name and domains, and a loader that holds the host alone until it is chosen. */
+function lazyHost(vh: DocNode, decode: (own: DocNode) => JsonObject): VirtualHostSource {
+  const domains = vh.get('domains')?.value();
+  const own = vh.detached();
+  return {
+    name: stringAt(vh.get('name')) ?? '',
+    domains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string') : [],
+    load: () => decode(own),
+  };
 }
