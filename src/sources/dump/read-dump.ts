@@ -129,29 +129,36 @@ function readAt(fd: number, buffer: Buffer, length: number, position: number): P
   );
 }
 
+/** Chunks read ahead of the scan: on 2 busy cores a read handed to the thread pool can wait its turn. */
+const READ_AHEAD = 4;
+
 /**
- * Indexes a JSON dump chunk by chunk; only the index stays in memory. The next chunk is read while this one
- * is scanned (two buffers in turn), so the copy from the page cache costs no time of the scan's.
+ * Indexes a JSON dump chunk by chunk; only the index stays in memory. The next chunks are read (in libuv's
+ * thread pool) while this one is scanned, each buffer read into again once the scanner is done with it.
  */
 async function streamJson(path: string, fd: number, size: number): Promise<ConfigDump> {
   const source = new FileSource(path, fd);
   const scanner = new StructureScanner(DUMP_INDEX_DEPTH);
-  let [reading, scanning] = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  let next: Promise<number> | undefined = readAt(fd, reading, Math.min(CHUNK, size), 0);
+  const reads: Array<{ buffer: Buffer; length: number; done: Promise<number> }> = [];
+  let requested = 0;
+  const request = (buffer: Buffer) => {
+    const length = Math.min(CHUNK, size - requested);
+    reads.push({ buffer, length, done: readAt(fd, buffer, length, requested) });
+    requested += length;
+  };
   try {
-    for (let at = 0; next;) {
-      const n = await next;
-      next = undefined;
-      if (n === 0) break;
-      at += n;
-      [reading, scanning] = [scanning, reading];
-      if (at < size) next = readAt(fd, reading, Math.min(CHUNK, size - at), at);
-      scanner.push(scanning.subarray(0, n));
+    while (reads.length < READ_AHEAD && requested < size) request(Buffer.allocUnsafe(CHUNK));
+    for (let read = reads.shift(); read; read = reads.shift()) {
+      const n = await read.done;
+      if (n !== read.length) throw new InputError(`${path} changed while it was read (it is shorter now)`);
+      scanner.push(read.buffer.subarray(0, n));
+      if (requested < size) request(read.buffer);
     }
     const { root } = scanner.end();
     return checked(path, new ConfigDump(path, ByteNode.root(source, root), (offset) => source.line(offset)));
   } catch (e) {
-    await next?.catch(() => 0); // no read left running into a buffer nobody holds
+    // no read left running into a buffer nobody holds
+    await Promise.allSettled(reads.map((r) => r.done));
     if (!(e instanceof JsonScanError)) throw e;
     const line = source.line(e.offset);
     const column = e.offset - lastNewlineBefore(source, e.offset) + 1;
