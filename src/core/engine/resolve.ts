@@ -81,6 +81,7 @@ export function resolveHost(
   for (const entry of ordered) {
     const rc = src.routeConfigAt(entry); // one at a time: the first that knows the host ends the search
     for (const vh of rc.hosts) {
+      if (vh.mayHaveDomain && !vh.mayHaveDomain(h) && !vh.mayHaveDomain(`${h}:${port}`)) continue;
       const names = vh.domains.map((d) => d.toLowerCase());
       if (!names.includes(h) && !names.includes(`${h}:${port}`)) continue;
       const ipDomain = vh.domains.map((d) => d.replace(/:\d+$/, '')).find((d) => isIp(d));

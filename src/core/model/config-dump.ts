@@ -3,7 +3,7 @@
 import type { Issue } from '../diagnostics/issue.js';
 import { decodeCluster, type Cluster } from './cluster.js';
 import { indexDump, type DumpIndex, type IndexEntry, type ResourceKind } from './dump-index.js';
-import { stringAt, type DocNode } from './doc-node.js';
+import { ByteNode, stringAt, type DocNode } from './doc-node.js';
 import { decodeClusterStatus, decodeLoadAssignment, type LoadAssignment } from './endpoint.js';
 import { JsonScanError } from './json-scan.js';
 import { decodeListener, type Listener } from './listener.js';
@@ -212,17 +212,23 @@ export class ConfigDump {
       Object.fromEntries(members.map(([k, v]) => [k, k === hostsKey ? [] : v.value()])),
     );
     const hosts = members.find(([k]) => k === hostsKey)![1];
-    const decode = this.hostDecoder(entry);
-    const sources = this.guarded(entry, hosts, () => [...hosts.elements()].map((vh) => lazyHost(vh, decode)));
+    const decoder = this.hostDecoder(entry);
+    const sources = this.guarded(entry, hosts, () =>
+      [...hosts.elements()].map((vh) => lazyHost(vh, decoder)),
+    );
     return routeConfigOf(shell, sources, path, this.decodeIssues);
   }
 
   /**
-   * Decodes a virtual host of `entry`'s table. Made here, not in readRouteConfig, so that the closures the
-   * hosts keep do not hold that function's scope (the table's bytes and scan) alive.
+   * Decodes a virtual host of `entry`'s table (or a node of it, with the error placed in the dump). Made
+   * here, not in readRouteConfig, so that the closures the hosts keep do not hold that function's scope (the
+   * table's bytes and scan) alive.
    */
-  private hostDecoder(entry: IndexEntry): (own: DocNode) => JsonObject {
-    return (own) => this.decodeObject(entry, own, () => own.value());
+  private hostDecoder(entry: IndexEntry): HostDecoder {
+    return {
+      host: (own) => this.decodeObject(entry, own, () => own.value()),
+      value: (own) => this.guarded(entry, own, () => own.value()),
+    };
   }
 
   routeConfigs(): RouteConfigEntry[] {
@@ -285,13 +291,43 @@ export class ConfigDump {
   }
 }
 
-/** A virtual host's name and domains, and a loader that holds the host alone until it is chosen. */
-function lazyHost(vh: DocNode, decode: (own: DocNode) => JsonObject): VirtualHostSource {
-  const domains = vh.get('domains')?.value();
+interface HostDecoder {
+  host(own: DocNode): JsonObject;
+  value(own: DocNode): unknown;
+}
+
+/**
+ * A virtual host's name and domains, and a loader that holds the host alone until it is chosen. The domains
+ * are kept as their JSON text and parsed when first read: host selection looks for an exact domain in the
+ * text of every host first (mayHaveDomain) and parses the lists of the few that may have it.
+ */
+function lazyHost(vh: DocNode, decoder: HostDecoder): VirtualHostSource {
+  const name = stringAt(vh.get('name')) ?? '';
   const own = vh.detached();
+  const list = vh.get('domains');
+  const strings = (v: unknown) =>
+    Array.isArray(v) ? v.filter((d): d is string => typeof d === 'string') : [];
+  if (!(list instanceof ByteNode) || list.kind !== 'array')
+    return { name, domains: strings(list?.value()), load: () => decoder.host(own) };
+  const text = list.text();
+  // an escaped character could spell a domain the text does not show: then every domain is read
+  const plain = !text.includes('\\');
+  const lower = plain ? text.toLowerCase() : '';
+  const detachedList = list.detached();
+  let domains: string[] | undefined;
   return {
-    name: stringAt(vh.get('name')) ?? '',
-    domains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string') : [],
-    load: () => decode(own),
+    name,
+    get domains() {
+      if (domains) return domains;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = decoder.value(detachedList); // the same error, placed in the dump
+      }
+      return (domains = strings(parsed));
+    },
+    mayHaveDomain: (domain) => !plain || lower.includes(JSON.stringify(domain)),
+    load: () => decoder.host(own),
   };
 }

@@ -126,6 +126,12 @@ export interface VirtualHost {
 export interface VirtualHostHeader {
   readonly name: string;
   readonly domains: readonly string[];
+  /**
+   * False only if no domain of this host can be `domain` (lower-case): a quick look at the host's bytes, so
+   * that finding an exact domain among tens of thousands of hosts decodes the domains of the few that may
+   * have it. Absent: any host may.
+   */
+  mayHaveDomain?(domain: string): boolean;
 }
 
 /** A virtual host not yet decoded: its header, and how to read the rest when it is chosen. */

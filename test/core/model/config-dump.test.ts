@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ResourceDecodeError } from '../../../src/core/model/config-dump.js';
 import { routeRequest } from '../../../src/core/engine/route-table.js';
 import { resolveHost } from '../../../src/core/engine/resolve.js';
+import { selectVirtualHost } from '../../../src/core/engine/match/domain-matcher.js';
 import { emptyInventory } from '../../../src/core/model/k8s.js';
 import { parseDump } from '../../../src/sources/dump/read-dump.js';
 
@@ -100,6 +101,85 @@ describe('route configurations read lazily', () => {
         ['ratings', 1],
         ['details', 1],
       ],
+    );
+  });
+});
+
+describe('virtual host selection in a table read lazily', () => {
+  const hosts: Array<[string, string[]]> = [
+    ['a', ['A.Example', 'a.example:80']],
+    ['b', ['b.example', '*.example']],
+    ['escaped', ['\\u0062.other']], // spells b.other only once decoded
+    ['d', ['b.other', 'd.*']],
+    ['all', ['*']],
+  ];
+  const dump = () =>
+    parseDump(
+      'hosts.json',
+      Buffer.from(
+        JSON.stringify({
+          configs: [
+            {
+              '@type': T,
+              dynamic_route_configs: [
+                {
+                  route_config: {
+                    name: '80',
+                    virtual_hosts: hosts.map(([name, domains]) => ({ name, domains })),
+                  },
+                },
+              ],
+            },
+          ],
+        }).replace('\\\\u0062', '\\u0062'),
+      ),
+    );
+
+  it('chooses what reading every host’s domains chooses, looking first where an exact domain may be', () => {
+    const rc = dump().routeConfigs()[0]!;
+    assert.ok(
+      rc.hosts.every((h) => h.mayHaveDomain),
+      'the hosts of a table read from bytes can be looked at',
+    );
+    const eager = rc.hosts.map((h) => ({ name: h.name, domains: [...h.domains] }));
+    assert.deepEqual(eager[2]!.domains, ['b.other']);
+    for (const host of [
+      'a.example',
+      'A.EXAMPLE:80',
+      'b.other',
+      'x.example',
+      'd.local',
+      'elsewhere',
+      'b.example',
+    ])
+      assert.deepEqual(
+        selectVirtualHost(dump().routeConfigs()[0]!.hosts, host, false),
+        selectVirtualHost(eager, host, false),
+        host,
+      );
+    assert.equal(selectVirtualHost(rc.hosts, 'b.other', false)?.index, 2, 'the escaped spelling comes first');
+    const fresh = dump().routeConfigs()[0]!.hosts;
+    assert.equal(fresh[3]!.mayHaveDomain!('a.example'), false);
+    assert.equal(fresh[0]!.mayHaveDomain!('a.example'), true, 'domains compare lower-cased');
+    assert.equal(fresh[2]!.mayHaveDomain!('anything'), true, 'escapes hide what a domain spells');
+  });
+
+  it('places a domains list that is not JSON in the dump when it is read', () => {
+    const text = JSON.stringify({
+      configs: [
+        {
+          '@type': T,
+          dynamic_route_configs: [
+            { route_config: { name: '80', virtual_hosts: [{ name: 'a', domains: ['a', 'MARK'] }] } },
+          ],
+        },
+      ],
+    }).replace('"MARK"', 'tru');
+    const rc = parseDump('bad.json', Buffer.from(text)).routeConfigs()[0]!;
+    assert.throws(
+      () => rc.hosts[0]!.domains,
+      (e: unknown) =>
+        e instanceof ResourceDecodeError && e.source === 'bad.json' && e.line === 1 && /JSON/.test(e.message),
     );
   });
 });

@@ -48,6 +48,14 @@ export function selectVirtualHost(
 ): DomainChoice | undefined {
   let host = rawHost.toLowerCase();
   if (ignorePort) host = stripPort(host);
+  // An exact domain wins wherever it is: look for it first, reading only the domains of the hosts that may
+  // have it (a sidecar's table for a port can hold a host per service in the mesh)
+  for (let index = 0; index < vhosts.length; index++) {
+    const vh = vhosts[index]!;
+    if (vh.mayHaveDomain && !vh.mayHaveDomain(host)) continue;
+    const domain = vh.domains.find((d) => d.toLowerCase() === host);
+    if (domain !== undefined) return { index, domain, kind: 'exact' };
+  }
   let best: DomainChoice | undefined;
   const rank = { exact: 3, suffix: 2, prefix: 1, any: 0 };
   for (let index = 0; index < vhosts.length; index++) {
