@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { bench } from './measure.mjs';
+import { benchInterleaved } from './measure.mjs';
 
 const SIZES = (process.argv[2] ?? '1000,10000,40000,70000').split(',').map(Number);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -27,47 +27,46 @@ for (const n of SIZES) {
     if (g.status !== 0) throw new Error(`generating ${file} failed`);
   }
   const sizeMb = statSync(file).size / 1024 / 1024;
-  const parse = bench(
-    'baseline: node reads + JSON.parse',
-    process.execPath,
-    ['-e', `JSON.parse(require('fs').readFileSync(${JSON.stringify(file)},'utf8'))`],
-    RUNS,
-  );
+  // measured in turns, one run of each per round: the machine's speed drifts, and a ratio should not
+  const commands = [
+    {
+      name: 'baseline: node reads + JSON.parse',
+      cmd: process.execPath,
+      args: ['-e', `JSON.parse(require('fs').readFileSync(${JSON.stringify(file)},'utf8'))`],
+    },
+    {
+      name: 'meshctl get clusters --fqdn -o json',
+      cmd: process.execPath,
+      args: ['bin/meshctl.js', 'get', 'clusters', '--dump', file, '--fqdn', 'svc-6.ns-6', '-o', 'json'],
+    },
+    {
+      name: 'meshctl explain request -o json',
+      cmd: process.execPath,
+      args: [
+        'bin/meshctl.js',
+        'explain',
+        'request',
+        'client-0',
+        'http://svc-6.ns-6:9080/',
+        '--dump',
+        file,
+        '-o',
+        'json',
+      ],
+    },
+  ];
   // jq answering `get clusters --fqdn`: the clusters whose name carries the FQDN
-  const jq = hasJq
-    ? bench(
-        'baseline: jq cluster lookup',
-        'jq',
-        [
-          '-c',
-          `.configs[] | select(."@type" | endswith("ClustersConfigDump")) | .dynamic_active_clusters[] | select(.cluster.name | contains("${FQDN}")) | .cluster.name`,
-          file,
-        ],
-        RUNS,
-      )
-    : undefined;
-  const get = bench(
-    'meshctl get clusters --fqdn -o json',
-    process.execPath,
-    ['bin/meshctl.js', 'get', 'clusters', '--dump', file, '--fqdn', 'svc-6.ns-6', '-o', 'json'],
-    RUNS,
-  );
-  const explain = bench(
-    'meshctl explain request -o json',
-    process.execPath,
-    [
-      'bin/meshctl.js',
-      'explain',
-      'request',
-      'client-0',
-      'http://svc-6.ns-6:9080/',
-      '--dump',
-      file,
-      '-o',
-      'json',
-    ],
-    RUNS,
-  );
+  if (hasJq)
+    commands.push({
+      name: 'baseline: jq cluster lookup',
+      cmd: 'jq',
+      args: [
+        '-c',
+        `.configs[] | select(."@type" | endswith("ClustersConfigDump")) | .dynamic_active_clusters[] | select(.cluster.name | contains("${FQDN}")) | .cluster.name`,
+        file,
+      ],
+    });
+  const [parse, get, explain, jq] = benchInterleaved(commands, RUNS);
   for (const b of [get, explain])
     if (!ok(b)) throw new Error(`${b.name} on ${file} printed no JSON (exit ${b.status})`);
   rows.push({ n, sizeMb, parse, jq, get, explain });
@@ -82,12 +81,14 @@ const ratio = (b, base) =>
     ? `${(b.wall / base.wall).toFixed(2)}x time, ${(b.rssMb / base.rssMb).toFixed(2)}x mem`
     : 'the baseline failed';
 console.log(
-  `dump bench: median of ${RUNS} runs, peak RSS the largest of them${hasJq ? '' : ' (jq not installed)'}`,
+  `dump bench: median of ${RUNS} runs measured in turns, peak RSS the largest of them${hasJq ? '' : ' (jq not installed)'}`,
 );
 for (const r of rows) {
   console.log(`\n${r.n} services, ${r.sizeMb.toFixed(1)} MB`);
   for (const b of [r.parse, r.jq, r.get, r.explain].filter(Boolean))
-    console.log(`  ${b.name.padEnd(38)} ${f(b).padEnd(16)}`);
+    console.log(
+      `  ${b.name.padEnd(38)} ${f(b).padEnd(24)} runs: ${b.walls.map((w) => w.toFixed(2)).join(' ')}`,
+    );
   for (const b of [r.get, r.explain]) {
     console.log(
       `  ${b.name} / JSON.parse: ${ratio(b, r.parse)}; RSS ${(b.rssMb / r.sizeMb).toFixed(2)}x the file`,

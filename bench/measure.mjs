@@ -25,15 +25,24 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 /** Median wall time and worst peak RSS over `runs` runs of one command. */
 export function bench(name, cmd, args, runs) {
-  const all = [];
-  for (let i = 0; i < runs; i++) all.push(measureOnce(cmd, args));
-  return {
-    name,
-    wall: median(all.map((r) => r.wall)),
-    rssMb: Math.max(...all.map((r) => r.rssMb)),
-    status: all[0].status,
-    stdout: all[0].stdout,
-  };
+  return benchInterleaved([{ name, cmd, args }], runs)[0];
+}
+
+/**
+ * Like bench, for several commands measured in turns (one run of each per round), so that a machine whose
+ * speed drifts during the bench slows a command and its baseline alike.
+ */
+export function benchInterleaved(commands, runs) {
+  const all = commands.map(() => []);
+  for (let i = 0; i < runs; i++) commands.forEach((c, k) => all[k].push(measureOnce(c.cmd, c.args)));
+  return commands.map((c, k) => ({
+    name: c.name,
+    wall: median(all[k].map((r) => r.wall)),
+    walls: all[k].map((r) => r.wall),
+    rssMb: Math.max(...all[k].map((r) => r.rssMb)),
+    status: all[k][0].status,
+    stdout: all[k][0].stdout,
+  }));
 }
 
 /**
