@@ -392,7 +392,7 @@ export class StructureScanner {
         this.skipCapture = c === OPEN_BRACE;
         this.skipKeyNext = true;
         this.skipKey = '';
-        this.captured = [];
+        this.captured.length = 0; // one scratch list: each value keeps a copy of its own
         this.listStart = -1;
         this.collect = Collect.None;
         this.state = State.Skip;
@@ -510,6 +510,11 @@ export class StructureScanner {
     return text;
   }
 
+  private collectedKey(chunk: Uint8Array, q: number, base: number): string | undefined {
+    const key = this.collected(chunk, q, base);
+    return key === undefined ? undefined : this.intern(key);
+  }
+
   private intern(key: string): string {
     const known = this.keys.get(key);
     if (known !== undefined) return known;
@@ -522,12 +527,13 @@ export class StructureScanner {
     if (q < 0) return chunk.length;
     if (this.collect === Collect.Key) {
       const from = this.stringStart + 1 - base;
+      // keyAt's names are interned already
       const key =
         from >= 0 && this.parts.length === 0
           ? this.keyAt(chunk, from, q, base)
-          : this.collected(chunk, q, base);
+          : this.collectedKey(chunk, q, base);
       if (key === undefined) throw new JsonScanError('a member name is too long', this.stringStart);
-      this.frames[this.frames.length - 1]!.key = this.intern(key);
+      this.frames[this.frames.length - 1]!.key = key;
       this.state = State.Colon;
     } else if (this.collect === Collect.Span && this.frames[this.frames.length - 1]!.isObject) this.elide();
     else {
