@@ -17,7 +17,7 @@ import {
   isWhitespace,
   type Span,
 } from './json-scan.js';
-import { JSON_SKIP_WASM_BASE64 } from './json-skip-wasm.js';
+import { loadWasmSkip, WASM_CAPTURED_KEYS, WASM_WINDOW, type WasmSkip } from './json-skip.js';
 
 export interface ScannedValue extends Span {
   /** First byte of the value: tells its kind without reading it again (0 when not known). */
@@ -115,82 +115,6 @@ function isScalarStart(c: number): boolean {
   return c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e; // - 0-9 t f n
 }
 
-/** The exports of json-skip.wat. */
-interface SkipExports {
-  memory: { buffer: ArrayBuffer };
-  begin(): void;
-  enter(): void;
-  skip(pos: number, end: number, stop: number, capture: number): number;
-  depth: WasmGlobal;
-  inString: WasmGlobal;
-  escaped: WasmGlobal;
-  keyNext: WasmGlobal;
-  keyReading: WasmGlobal;
-  keyLength: WasmGlobal;
-  keyLow: WasmGlobal<bigint>;
-  keyHigh: WasmGlobal<bigint>;
-  nameKey: WasmGlobal;
-}
-interface WasmGlobal<T = number> {
-  value: T;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-
-/** The bytes one call of the WebAssembly skip sees: its memory holds one window of a chunk. */
-const WASM_WINDOW = 1 << 20;
-/** The captured members in the order json-skip.wat numbers them ($nameKey 1 to 4). */
-const WASM_CAPTURED_KEYS = ['name', 'cluster_name', 'clusterName', 'domains'];
-
-/** The skip loop in WebAssembly, one instance per process, shared by scanners in turn. */
-class WasmSkip {
-  readonly bytes: Uint8Array;
-  /** The scanner whose state the instance's globals hold. */
-  owner: StructureScanner | undefined;
-  constructor(readonly exports: SkipExports) {
-    this.bytes = new Uint8Array(exports.memory.buffer);
-  }
-}
-
-let wasmSkip: WasmSkip | null | undefined;
-let wasmSkipEnabled = true;
-
-/** The WebAssembly skip, or null where WebAssembly or its SIMD instructions are not available. */
-function loadWasmSkip(): WasmSkip | null {
-  if (wasmSkip !== undefined) return wasmSkip;
-  wasmSkip = null;
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api) return null;
-  const bytes = Uint8Array.from(atob(JSON_SKIP_WASM_BASE64), (c) => c.charCodeAt(0));
-  if (!api.validate(bytes)) return null;
-  wasmSkip = new WasmSkip(new api.Instance(new api.Module(bytes)).exports as SkipExports);
-  return wasmSkip;
-}
-
-/**
- * Whether scanners created from now on skip nested values with WebAssembly (when it is available). The tests
- * switch it off to compare the two paths; nothing else needs to.
- */
-export function useWasmSkip(enabled: boolean): void {
-  wasmSkipEnabled = enabled;
-}
-
-/** A scanner's copy of the WebAssembly skip's globals, while another scanner uses the instance. */
-interface SkipState {
-  depth: number;
-  inString: number;
-  escaped: number;
-  keyNext: number;
-  keyReading: number;
-  keyLength: number;
-  keyLow: bigint;
-  keyHigh: bigint;
-  nameKey: number;
-}
-
 export class StructureScanner {
   private state = State.Value;
   private offset = 0;
@@ -226,7 +150,6 @@ export class StructureScanner {
   private listStart = -1;
   /** The WebAssembly skip, when used; and this scanner's state while another one uses it. */
   private readonly wasm: WasmSkip | null;
-  private wasmState: SkipState | undefined;
   /** How many backslashes the bytes pushed so far end with: whether a quote that comes next is escaped. */
   private trailingBackslashes = 0;
 
@@ -237,7 +160,7 @@ export class StructureScanner {
     start = 0,
   ) {
     this.offset = start;
-    this.wasm = wasmSkipEnabled ? loadWasmSkip() : null;
+    this.wasm = loadWasmSkip();
   }
 
   /** Scans the next chunk of the document. */
@@ -296,8 +219,7 @@ export class StructureScanner {
 
   /** Whether the WebAssembly skip stopped inside a string of this scanner's skipped value. */
   private wasmInString(): boolean {
-    if (!this.wasm) return false;
-    return (this.wasm.owner === this ? this.wasm.exports.inString.value : this.wasmState?.inString) === 1;
+    return this.wasm?.inString(this) === true;
   }
 
   /** The document's top levels, once every chunk has been pushed. */
@@ -396,10 +318,7 @@ export class StructureScanner {
         this.listStart = -1;
         this.collect = Collect.None;
         this.state = State.Skip;
-        if (this.wasm) {
-          this.own(this.wasm);
-          this.wasm.exports.begin();
-        }
+        this.wasm?.begin(this);
       }
       return i + 1;
     }
@@ -658,17 +577,17 @@ export class StructureScanner {
       this.skipInString = false;
       i = q + 1;
     }
-    this.own(wasm);
+    wasm.claim(this);
     const capture = this.skipCapture ? 1 : 0;
     for (;;) {
       if (this.listStart >= 0) {
         // a captured list: skipped to its end, the depth above it being the first level
-        const result = wasm.exports.skip(i, n, 1, 0);
+        const result = wasm.skip(i, n, 1, 0);
         if ((result & 7) === 0) return n;
         i = result >>> 3;
         this.endList(base + i);
       }
-      const result = wasm.exports.skip(i, n, 0, capture);
+      const result = wasm.skip(i, n, 0, capture);
       const at = result >>> 3;
       const event = result & 7;
       if (event === 0) return n;
@@ -682,7 +601,7 @@ export class StructureScanner {
       this.skipKey = WASM_CAPTURED_KEYS[event - 2]!;
       if (LIST_KEYS.has(this.skipKey)) {
         this.listStart = base + at;
-        wasm.exports.enter();
+        wasm.enter();
         i = at + 1;
         continue;
       }
@@ -704,39 +623,6 @@ export class StructureScanner {
     list.key = this.intern(this.skipKey);
     this.captured.push(list);
     this.listStart = -1;
-  }
-
-  /** Makes the WebAssembly skip's globals this scanner's, keeping those of the scanner that had them. */
-  private own(wasm: WasmSkip): void {
-    const owner = wasm.owner;
-    if (owner === this) return;
-    const g = wasm.exports;
-    if (owner)
-      owner.wasmState = {
-        depth: g.depth.value,
-        inString: g.inString.value,
-        escaped: g.escaped.value,
-        keyNext: g.keyNext.value,
-        keyReading: g.keyReading.value,
-        keyLength: g.keyLength.value,
-        keyLow: g.keyLow.value,
-        keyHigh: g.keyHigh.value,
-        nameKey: g.nameKey.value,
-      };
-    const mine = this.wasmState;
-    if (mine) {
-      g.depth.value = mine.depth;
-      g.inString.value = mine.inString;
-      g.escaped.value = mine.escaped;
-      g.keyNext.value = mine.keyNext;
-      g.keyReading.value = mine.keyReading;
-      g.keyLength.value = mine.keyLength;
-      g.keyLow.value = mine.keyLow;
-      g.keyHigh.value = mine.keyHigh;
-      g.nameKey.value = mine.nameKey;
-      this.wasmState = undefined;
-    }
-    wasm.owner = this;
   }
 
   /**

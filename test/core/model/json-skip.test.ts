@@ -7,12 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { JsonScanError } from '../../../src/core/model/json-scan.js';
-import {
-  scanDocument,
-  StructureScanner,
-  useWasmSkip,
-  type ScannedValue,
-} from '../../../src/core/model/json-structure.js';
+import { scanDocument, StructureScanner, type ScannedValue } from '../../../src/core/model/json-structure.js';
+import { useWasmSkip } from '../../../src/core/model/json-skip.js';
 import { REAL, REPO_ROOT } from '../../helpers/paths.js';
 
 /**
