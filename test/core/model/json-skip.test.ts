@@ -153,6 +153,26 @@ describe('json-structure: the WebAssembly skip', () => {
     assert.deepEqual(second.end().root, scanDocument(b, 4).root);
   });
 
+  it('is not needed: without WebAssembly (node --jitless) the binary answers the same', () => {
+    const dump =
+      'fixtures/real/istio/historical/v3-2020-05/istioctl/pkg/writer/envoy/configdump/testdata/configdump.json';
+    const run = (flags: string[]) =>
+      spawnSync(
+        process.execPath,
+        [...flags, 'bin/meshctl.js', 'get', 'listeners', '--dump', dump, '-o', 'json'],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+        },
+      );
+    const plain = run([]);
+    const jitless = run(['--jitless']);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.equal(jitless.status, 0, jitless.stderr);
+    assert.ok(plain.stdout.length > 1000);
+    assert.equal(jitless.stdout, plain.stdout);
+  });
+
   it('is the .wat assembled (json-skip-wasm.ts is regenerated when json-skip.wat changes)', () => {
     const check = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
       cwd: REPO_ROOT,
