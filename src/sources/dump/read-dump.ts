@@ -148,11 +148,11 @@ async function streamJson(path: string, fd: number, size: number): Promise<Confi
   };
   try {
     while (reads.length < READ_AHEAD && requested < size) request(Buffer.allocUnsafe(CHUNK));
-    for (let read = reads.shift(); read; read = reads.shift()) {
-      const n = await read.done;
-      if (n !== read.length) throw new InputError(`${path} changed while it was read (it is shorter now)`);
-      scanner.push(read.buffer.subarray(0, n));
-      if (requested < size) request(read.buffer);
+    for (let chunk = reads.shift(); chunk; chunk = reads.shift()) {
+      const n = await chunk.done;
+      if (n !== chunk.length) throw new InputError(`${path} changed while it was read (it is shorter now)`);
+      scanner.push(chunk.buffer.subarray(0, n));
+      if (requested < size) request(chunk.buffer);
     }
     const { root } = scanner.end();
     return checked(path, new ConfigDump(path, ByteNode.root(source, root), (offset) => source.line(offset)));
