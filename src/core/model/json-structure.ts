@@ -484,36 +484,21 @@ export class StructureScanner {
   }
 
   /**
-   * Skips a nested value, capturing the name and list members of a skipped object. Without WebAssembly this
-   * is the scan's hot loop: most of a dump's bytes pass here, so strings are stepped over inline with the
-   * depth in a local (a call or a field write per string cost more than the bytes themselves); only the
-   * first level of a skipped object, where members are captured, takes the careful path.
+   * Skips a nested value, capturing the name and list members of a skipped object: the loop json-skip.wat
+   * does faster, kept simple here for where WebAssembly does not run. Only the first level of a skipped
+   * object, where members are captured, takes the careful path.
    */
   private skip(chunk: Uint8Array, from: number, base: number): number {
     if (this.wasm) return this.skipWithWasm(this.wasm, chunk, from, base);
     const n = chunk.length;
     let i = from;
     if (this.skipInString) {
-      if (this.collect !== Collect.None) {
-        const q = this.closingQuote(chunk, i);
-        if (q < 0) return n;
-        this.endSkippedString(chunk, q, base);
-        i = q + 1;
-      } else {
-        if (this.escapeNext) i++;
-        while (i < n) {
-          const d = chunk[i]!;
-          if (d === QUOTE) break;
-          i += d === BACKSLASH ? 2 : 1;
-        }
-        if (i >= n) {
-          this.escapeNext = i > n;
-          return n;
-        }
-        i++;
-      }
+      // a string that went on past the last chunk (a captured one is collected)
+      const q = this.closingQuote(chunk, i);
+      if (q < 0) return n;
+      if (this.collect !== Collect.None) this.endSkippedString(chunk, q, base);
       this.skipInString = false;
-      this.escapeNext = false;
+      i = q + 1;
     }
     let depth = this.skipDepth;
     const capture = this.skipCapture;
@@ -528,22 +513,16 @@ export class StructureScanner {
           }
           continue;
         }
-        const stringStart = i;
-        i++;
-        while (i < n) {
-          const d = chunk[i]!;
-          if (d === QUOTE) break;
-          i += d === BACKSLASH ? 2 : 1;
-        }
-        if (i >= n) {
+        const q = this.closingQuote(chunk, i + 1);
+        if (q < 0) {
           // the string goes on in the next chunk
           this.skipInString = true;
-          this.escapeNext = i > n;
           this.collect = Collect.None;
-          this.stringStart = base + stringStart;
+          this.stringStart = base + i;
           this.skipDepth = depth;
           return n;
         }
+        i = q;
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         if (capture && depth === 1 && c === OPEN_BRACKET && !this.skipKeyNext && LIST_KEYS.has(this.skipKey))
           this.listStart = base + i;
@@ -551,10 +530,7 @@ export class StructureScanner {
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         if (--depth === 1 && this.listStart >= 0) this.endList(base + i + 1);
         else if (depth === 0) {
-          this.skipDepth = 0;
-          const value = new Scanned(this.skipStart, base + i + 1, this.skipFirst);
-          if (capture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
-          this.complete(value);
+          this.endSkip(base + i + 1);
           return i + 1;
         }
       } else if (capture && depth === 1) {
@@ -594,10 +570,7 @@ export class StructureScanner {
       const event = result & 7;
       if (event === 0) return n;
       if (event === 1) {
-        this.skipDepth = 0;
-        const value = new Scanned(this.skipStart, base + at, this.skipFirst);
-        if (capture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
-        this.complete(value);
+        this.endSkip(base + at);
         return at;
       }
       this.skipKey = WASM_CAPTURED_KEYS[event - 2]!;
@@ -617,6 +590,13 @@ export class StructureScanner {
       this.endSkippedString(chunk, q, base);
       i = q + 1;
     }
+  }
+
+  /** The skipped value ends before `end`: it joins its container with what was captured of it. */
+  private endSkip(end: number): void {
+    const value = new Scanned(this.skipStart, end, this.skipFirst);
+    if (this.skipCapture) value.captured = this.captured.length > 0 ? this.captured.slice() : NONE_CAPTURED;
+    this.complete(value);
   }
 
   /** A captured list ends before `end`. */
