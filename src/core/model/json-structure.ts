@@ -630,19 +630,19 @@ export class StructureScanner {
 
   private endSkippedString(chunk: Uint8Array, q: number, base: number): void {
     if (this.collect === Collect.SkippedKey) {
-      // every member name of every resource passes here: compare bytes, make no string
+      // every member name of every resource passes here: known by its bytes, as the recorded levels' are
       const from = this.stringStart + 1 - base;
       this.skipKey =
-        from >= 0 && this.parts.length === 0
-          ? nameKeyAt(chunk, from, q)
-          : (this.collected(chunk, q, base) ?? '');
+        (from >= 0 && this.parts.length === 0
+          ? this.keyAt(chunk, from, q, base)
+          : this.collectedKey(chunk, q, base)) ?? '';
       this.collect = Collect.None;
       return;
     }
     const text = this.collected(chunk, q, base);
     if (text !== undefined) {
       const name = new Scanned(this.stringStart, base + q + 1, QUOTE);
-      name.key = this.intern(this.skipKey);
+      name.key = this.skipKey; // interned, or one of WASM_CAPTURED_KEYS
       name.text = text;
       this.captured.push(name);
     }
@@ -667,19 +667,6 @@ function lastUnescapedQuote(bytes: Uint8Array, before: number): number {
     if ((q - k + (k === 0 ? before : 0)) % 2 === 0) return q;
   }
   return -1;
-}
-
-const NAME_KEY_BYTES = [...CAPTURED_KEYS].map((k) => ({ key: k, bytes: new TextEncoder().encode(k) }));
-
-/** The CAPTURED_KEYS member name in chunk[from, to), or '' if it is another. */
-function nameKeyAt(chunk: Uint8Array, from: number, to: number): string {
-  for (const { key, bytes } of NAME_KEY_BYTES) {
-    if (bytes.length !== to - from) continue;
-    let i = 0;
-    while (i < bytes.length && chunk[from + i] === bytes[i]) i++;
-    if (i === bytes.length) return key;
-  }
-  return '';
 }
 
 /** Scans a whole document held in memory; `start` is the document offset of bytes[0]. */
