@@ -56,17 +56,17 @@ export function selectVirtualHost(
     const domain = vh.domains.find((d) => d.toLowerCase() === host);
     if (domain !== undefined) return { index, domain, kind: 'exact' };
   }
+  // no exact domain: the longest suffix wildcard, else the longest prefix wildcard, else `*`
   let best: DomainChoice | undefined;
   const rank = { exact: 3, suffix: 2, prefix: 1, any: 0 };
   for (let index = 0; index < vhosts.length; index++) {
     for (const raw of vhosts[index]!.domains) {
-      const domain = raw.toLowerCase();
-      const kind: DomainMatchKind | undefined = domain === host ? 'exact' : wildcardMatches(domain, host);
+      const kind = wildcardMatches(raw.toLowerCase(), host);
       if (!kind) continue;
       if (
         !best ||
         rank[kind] > rank[best.kind] ||
-        (rank[kind] === rank[best.kind] && kind !== 'exact' && domain.length > best.domain.length)
+        (rank[kind] === rank[best.kind] && raw.length > best.domain.length)
       )
         best = { index, domain: raw, kind };
     }
