@@ -6,6 +6,7 @@ import { indexDump, type DumpIndex, type IndexEntry, type ResourceKind } from '.
 import { ByteNode, stringAt, type DocNode } from './doc-node.js';
 import { decodeClusterStatus, decodeLoadAssignment, type LoadAssignment } from './endpoint.js';
 import { JsonScanError } from './json-scan.js';
+import { stringsIn } from './fields.js';
 import { decodeListener, type Listener } from './listener.js';
 import { camelToSnake, isObject, normalizeResource, type Json, type JsonObject } from './normalize.js';
 import { proxyIdentity, type ProxyIdentity } from './proxy.js';
@@ -305,10 +306,8 @@ function lazyHost(vh: DocNode, decoder: HostDecoder): VirtualHostSource {
   const name = stringAt(vh.get('name')) ?? '';
   const own = vh.detached();
   const list = vh.get('domains');
-  const strings = (v: unknown) =>
-    Array.isArray(v) ? v.filter((d): d is string => typeof d === 'string') : [];
   if (!(list instanceof ByteNode) || list.kind !== 'array')
-    return { name, domains: strings(list?.value()), load: () => decoder.host(own) };
+    return { name, domains: stringsIn(list?.value()), load: () => decoder.host(own) };
   const text = list.text();
   // an escaped character could spell a domain the text does not show: then every domain is read
   const plain = !text.includes('\\');
@@ -325,7 +324,7 @@ function lazyHost(vh: DocNode, decoder: HostDecoder): VirtualHostSource {
       } catch {
         parsed = decoder.value(detachedList); // the same error, placed in the dump
       }
-      return (domains = strings(parsed));
+      return (domains = stringsIn(parsed));
     },
     mayHaveDomain: (domain) => !plain || lower.includes(JSON.stringify(domain)),
     load: () => decoder.host(own),

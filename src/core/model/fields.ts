@@ -22,7 +22,12 @@ export function str(o: JsonObject | undefined, key: string): string | undefined 
 }
 
 export function strings(o: JsonObject | undefined, key: string): string[] {
-  return arr(o, key).filter((v): v is string => typeof v === 'string');
+  return stringsIn(arr(o, key));
+}
+
+/** The strings of `v` if it is an array (other elements dropped); none otherwise. */
+export function stringsIn(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((e): e is string => typeof e === 'string') : [];
 }
 
 export function num(o: JsonObject | undefined, key: string): number | undefined {
