@@ -1,7 +1,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/diagnostics/errors.js';
@@ -60,6 +60,22 @@ describe('reading dump files', () => {
     const dump = await readDumpFile(fifo, 0);
     await new Promise((resolve) => writer.once('exit', resolve));
     assert.equal(dump.listeners().length, parseDump('x', readFileSync(real(DUMP))).listeners().length);
+  });
+
+  it('says a file that shrinks while it is streamed changed, rather than index what is left', async () => {
+    const path = join(dir, 'shrinking.json');
+    const cluster = (i: number) =>
+      `{"cluster": {"name": "outbound|80||svc-${i}.ns.svc.cluster.local", "type": "EDS"}}`;
+    const entries = Array.from({ length: 120_000 }, (_, i) => cluster(i)).join(',');
+    writeFileSync(
+      path,
+      `{"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "dynamic_active_clusters": [${entries}]}]}`,
+    );
+    assert.ok(readFileSync(path).length > 8 * 1024 * 1024, 'more chunks than are read ahead');
+    const reading = messageOf(() => readDumpFile(path, 0));
+    // the first chunks are asked for before readDumpFile returns; the later ones after this
+    truncateSync(path, 1024 * 1024);
+    assert.match(await reading, /shrinking\.json changed while it was read \(it is shorter now\)/);
   });
 
   it('names a missing file and a directory', async () => {
