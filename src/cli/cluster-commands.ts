@@ -6,6 +6,7 @@ import { InputError } from '../core/diagnostics/errors.js';
 import { packTarGz } from '../sources/snapshot/tar.js';
 import { EXIT_FAIL, EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
+import { escapeControls, messageLine } from '../render/terminal-safe.js';
 import type { GlobalOptions } from './live.js';
 
 export interface SnapshotCliOptions {
@@ -49,7 +50,7 @@ export async function runSnapshot(g: GlobalOptions, o: SnapshotCliOptions, io: C
     ...(tty
       ? {
           progress: (done: number, total: number, pod: string) =>
-            io.stderr.write(`\r${done}/${total} ${pod}\x1b[K`),
+            io.stderr.write(`\r${done}/${total} ${escapeControls(pod)}\x1b[K`),
         }
       : {}),
   });
@@ -65,7 +66,7 @@ export async function runSnapshot(g: GlobalOptions, o: SnapshotCliOptions, io: C
     await rm(dirname(dir), { recursive: true, force: true });
   }
   for (const p of result.pods.filter((x) => x.error))
-    io.stderr.write(`warning: ${p.namespace}/${p.name}: ${p.error}\n`);
+    io.stderr.write(messageLine(`warning: ${p.namespace}/${p.name}: ${p.error}`));
   io.stdout.write(
     `snapshot written to ${o.out}: ${result.pods.length - result.failed} of ${result.pods.length} meshed pods captured\n`,
   );

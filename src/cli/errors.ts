@@ -2,6 +2,7 @@
 import { MeshctlError } from '../core/diagnostics/errors.js';
 import { ResourceDecodeError } from '../core/model/config-dump.js';
 import type { CliIo } from './io.js';
+import { messageLine } from '../render/terminal-safe.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
@@ -9,13 +10,14 @@ export const EXIT_ERROR = 2;
 
 export function reportError(e: unknown, io: CliIo, debug: boolean): number {
   if (e instanceof MeshctlError) {
-    io.stderr.write(`error: ${e.message}\n`);
-    if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+    // messages quote input (a file name, a pod, a JSON path with names from the dump): escaped for the terminal
+    io.stderr.write(messageLine(`error: ${e.message}`));
+    if (e.hint) io.stderr.write(messageLine(`hint: ${e.hint}`));
   } else if (e instanceof ResourceDecodeError) {
     const where = e.line !== undefined ? ` line ${e.line},` : '';
-    io.stderr.write(`error: ${e.source}:${where} ${e.location}: ${e.message}\n`);
+    io.stderr.write(messageLine(`error: ${e.source}:${where} ${e.location}: ${e.message}`));
   } else {
-    io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr.write(messageLine(`error: ${e instanceof Error ? e.message : String(e)}`));
     if (!debug)
       io.stderr.write('hint: this is a bug in meshctl; run again with --debug and report the stack trace\n');
   }

@@ -18,6 +18,7 @@ import { selectProxy } from '../core/model/select-proxy.js';
 import { renderAs } from './output.js';
 import { renderExplanation } from '../render/explanation.js';
 import { renderLogExplanation } from '../render/log-explanation.js';
+import { messageLine } from '../render/terminal-safe.js';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK } from './errors.js';
 import { useColor, type CliIo } from './io.js';
 
@@ -148,7 +149,7 @@ export function runExplain(world: World, build: (w: World) => Query, o: ExplainO
   const query = build(world);
   for (const d of world.dumps as ConfigDump[])
     for (const issue of d.issues.filter((i) => i.severity === 'error' || i.severity === 'warning'))
-      io.stderr.write(`${issue.severity}: ${d.source}: ${formatIssue(issue)}\n`);
+      io.stderr.write(messageLine(`${issue.severity}: ${d.source}: ${formatIssue(issue)}`));
   const e: Explanation = explain(world, query);
   io.stdout.write(renderAs(o.output, e, () => renderExplanation(e, { color: useColor(io) })));
   return e.outcome.result === 'delivered' ? EXIT_OK : e.outcome.result === 'failed' ? EXIT_FAIL : EXIT_ERROR;

@@ -31,6 +31,7 @@ import {
 } from '../render/proxy-config.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './errors.js';
+import { messageLine } from '../render/terminal-safe.js';
 
 export type ResourceType = 'listeners' | 'routes' | 'clusters' | 'endpoints' | 'secrets' | 'bootstrap';
 
@@ -134,7 +135,7 @@ export function runGet(
   const port = parsePort(o.port);
   const dump = selectProxy(dumps, pod);
   for (const issue of dump.issues.filter((i) => i.severity !== 'info'))
-    io.stderr.write(`${issue.severity}: ${dump.source}: ${formatIssue(issue)}\n`);
+    io.stderr.write(messageLine(`${issue.severity}: ${dump.source}: ${formatIssue(issue)}`));
   const data = o.output === 'json' || o.output === 'yaml';
   const render: GetRenderOptions = {
     wide: o.output === 'wide',
@@ -179,7 +180,9 @@ export function runGet(
       };
       if (!hasEdsEndpoints(dump))
         io.stderr.write(
-          `note: ${dump.source} has no EDS endpoints (it was saved without ?include_eds); only endpoints written in cluster configs are shown\n`,
+          messageLine(
+            `note: ${dump.source} has no EDS endpoints (it was saved without ?include_eds); only endpoints written in cluster configs are shown`,
+          ),
         );
       text = data
         ? emit(endpointResources(dump, f), o.output)

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../core/diagnostics/errors.js';
 import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
+import { messageLine } from '../render/terminal-safe.js';
 import type { GetOptions } from './get.js';
 import type { ExplainOptions } from './explain.js';
 import type { DiffOptions, Operand } from './diff.js';
@@ -251,7 +252,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
             g,
             o.namespace ?? (g.namespace ? [g.namespace] : undefined),
             sockets,
-            (pod, error) => io.stderr.write(`note: could not read the proxy of ${pod}: ${error}\n`),
+            (pod, error) =>
+              io.stderr.write(messageLine(`note: could not read the proxy of ${pod}: ${error}`)),
             o.via ? { via: o.via } : {},
           );
         setExit((await import('./matrix.js')).runMatrix(world, o, io));
@@ -268,7 +270,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   /** A snapshot's world, with the manifests (-f) and sockets (--sockets) given beside it. */
   const withSnapshot = (snap: Snapshot, extra: MeshInventory, sockets: SocketEvidence[]): World => {
     for (const f of snap.failed)
-      io.stderr.write(`note: the snapshot could not capture ${f.pod}: ${f.error}\n`);
+      io.stderr.write(messageLine(`note: the snapshot could not capture ${f.pod}: ${f.error}`));
     const inv = snap.inventory;
     return {
       dumps: snap.dumps,

@@ -2,6 +2,7 @@
 // leaf differences under it (a few; -o json has them all), then what was left out of the comparison.
 import { Chalk } from 'chalk';
 import { painter, type Tone } from './tone.js';
+import { textRenderer } from './terminal-safe.js';
 import type { ConfigDiff } from '../core/diff/config-diff.js';
 
 export interface DiffRenderOptions {
@@ -69,10 +70,10 @@ function renderOne(d: ConfigDiff, o: DiffRenderOptions): string[] {
   return lines;
 }
 
-export function renderDiffs(r: DiffListLike, o: DiffRenderOptions): string {
+export const renderDiffs = textRenderer((r: DiffListLike, o: DiffRenderOptions): string => {
   const blocks = r.items.map((d) => renderOne(d, o).join('\n'));
   const extra: string[] = [];
   if (r.onlyInA.length) extra.push(`only in the first: ${r.onlyInA.join(', ')}`);
   if (r.onlyInB.length) extra.push(`only in the second: ${r.onlyInB.join(', ')}`);
   return [...blocks, ...(extra.length ? [extra.join('\n')] : [])].join('\n\n') + '\n';
-}
+});

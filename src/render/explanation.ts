@@ -2,6 +2,7 @@
 // alternatives that nearly matched, a verdict line, hints with their fix, and the evidence that is missing.
 import { Chalk } from 'chalk';
 import { painter, type Tone } from './tone.js';
+import { textRenderer } from './terminal-safe.js';
 import type { Explanation, Step } from '../core/engine/types.js';
 
 export interface ExplanationRenderOptions {
@@ -46,7 +47,8 @@ function callText(e: Explanation): string {
   return `${e.source.proxy} ${mode} ${c.mode === 'outbound' ? where : `port ${c.port}`} (${c.protocol}${http})`;
 }
 
-export function renderExplanation(e: Explanation, o: ExplanationRenderOptions): string {
+/** The trace as text; every string from the data is escaped for the terminal (terminal-safe.ts). */
+export const renderExplanation = textRenderer((e: Explanation, o: ExplanationRenderOptions): string => {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
   const paint = painter(o.color);
   const max = o.maxAlternatives ?? 3;
@@ -86,4 +88,4 @@ export function renderExplanation(e: Explanation, o: ExplanationRenderOptions): 
     for (const m of e.missing) lines.push(`  - ${m}`);
   }
   return lines.join('\n') + '\n';
-}
+});

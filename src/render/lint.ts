@@ -4,6 +4,7 @@ import { Chalk } from 'chalk';
 import type { Finding, Rule } from '../core/rules/types.js';
 import type { Severity } from '../core/diagnostics/issue.js';
 import { painter, type Tone } from './tone.js';
+import { terminalSafe, textRenderer } from './terminal-safe.js';
 
 const SEVERITY_TONE: Record<Severity, Tone> = { error: 'bad', warning: 'unsure', info: 'info' };
 
@@ -21,7 +22,7 @@ function counts(findings: readonly Finding[]): Record<Severity, number> {
   return s;
 }
 
-export function renderLintText(findings: readonly Finding[], o: LintRenderOptions): string {
+export const renderLintText = textRenderer((findings: readonly Finding[], o: LintRenderOptions): string => {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
   const paint = painter(o.color);
   const lines: string[] = [];
@@ -47,7 +48,7 @@ export function renderLintText(findings: readonly Finding[], o: LintRenderOption
         : `${c.error ? ch.red('✖') : '!'} ${total} problem${total === 1 ? '' : 's'} (${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info) in ${o.resources.length} resources`),
   );
   return lines.join('\n') + '\n';
-}
+});
 
 export function renderLintJson(findings: readonly Finding[]): string {
   return (
@@ -166,7 +167,9 @@ function ghProp(s: string): string {
   return ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-export function renderGithub(findings: readonly Finding[]): string {
+export function renderGithub(unsafe: readonly Finding[]): string {
+  // the runner's log viewer interprets ANSI sequences as a terminal does
+  const findings = terminalSafe(unsafe);
   const level: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
   return (
     findings

@@ -2,10 +2,11 @@
 // route, cluster, endpoint), whether the config predicts it, and the simulated trace of the same call.
 import { Chalk } from 'chalk';
 import { painter } from './tone.js';
+import { textRenderer } from './terminal-safe.js';
 import type { LogExplanation } from '../core/engine/access-log.js';
 import { renderExplanation, type ExplanationRenderOptions } from './explanation.js';
 
-export function renderLogExplanation(e: LogExplanation, o: ExplanationRenderOptions): string {
+export const renderLogExplanation = textRenderer((e: LogExplanation, o: ExplanationRenderOptions): string => {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
   const paint = painter(o.color);
   const l = e.line;
@@ -33,4 +34,4 @@ export function renderLogExplanation(e: LogExplanation, o: ExplanationRenderOpti
         : paint('unsure', 'UNKNOWN');
   lines.push('', `${agree}: ${e.verdict.summary}`, '', ch.dim('The same call, simulated:'), '');
   return lines.join('\n') + '\n' + renderExplanation(e.explanation, o);
-}
+});

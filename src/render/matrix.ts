@@ -4,6 +4,7 @@ import { Chalk } from 'chalk';
 import { painter, type Tone } from './tone.js';
 import type { Matrix, MatrixCell } from '../core/engine/matrix.js';
 import { renderExplanation } from './explanation.js';
+import { textRenderer } from './terminal-safe.js';
 
 export interface MatrixRenderOptions {
   readonly color: boolean;
@@ -26,7 +27,7 @@ export function cellMark(c: MatrixCell): string {
   return `✗${c.flag ?? (c.status !== null ? String(c.status) : '')}`;
 }
 
-export function renderMatrixText(m: Matrix, o: MatrixRenderOptions): string {
+export const renderMatrixText = textRenderer((m: Matrix, o: MatrixRenderOptions): string => {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
   if (!m.rows.length || !m.columns.length)
     return `nothing to show: ${m.rows.length} source proxies and ${m.columns.length} targets in scope\n`;
@@ -75,7 +76,7 @@ export function renderMatrixText(m: Matrix, o: MatrixRenderOptions): string {
   if (!failing.length && !unknown.length)
     lines.push('', 'every pair is delivered as far as the evidence shows');
   return lines.join('\n') + '\n';
-}
+});
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

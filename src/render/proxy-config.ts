@@ -9,6 +9,7 @@ import {
   type SecretRow,
 } from '../core/model/summary.js';
 import { renderTable, type Column, type TableOptions } from './table.js';
+import { escapeControls } from './terminal-safe.js';
 
 export interface GetRenderOptions extends TableOptions {
   readonly wide: boolean;
@@ -182,5 +183,9 @@ export function renderBootstrap(p: ProxyIdentity): string {
     ['Cluster ID', p.clusterId],
   ];
   const width = Math.max(...lines.map(([k]) => k.length)) + 2;
-  return lines.map(([k, v]) => `${(k + ':').padEnd(width)}${v ?? 'unknown'}`).join('\n') + '\n';
+  return (
+    lines
+      .map(([k, v]) => `${(k + ':').padEnd(width)}${v === undefined ? 'unknown' : escapeControls(v)}`)
+      .join('\n') + '\n'
+  );
 }

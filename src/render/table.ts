@@ -1,6 +1,8 @@
 // kubectl-style tables: upper-case headers, columns padded with three spaces, no borders. When a width is
 // given (a terminal), the widest columns are shortened in the middle so a row fits; without one (a pipe or
 // a file) nothing is cut, so scripts get whole values.
+import { escapeControls } from './terminal-safe.js';
+
 export interface Column {
   readonly header: string;
   /** Cut this column first when the table is too wide. */
@@ -26,6 +28,8 @@ export function renderTable(
   rows: readonly (readonly string[])[],
   options: TableOptions = {},
 ): string {
+  // every cell is data from a dump, a manifest or the API: escaped here, once, for every table
+  rows = rows.map((r) => r.map(escapeControls));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
   if (options.width) {
     let total = widths.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1);
