@@ -2,6 +2,8 @@
 // snapshot directory (then both are, and every pod in both is compared), or a pod: in --snapshot S, or live.
 // Exit 0 when nothing differs, 1 when something does, 2 when the inputs cannot be read (like diff(1)).
 import { statSync } from 'node:fs';
+import type { z } from 'zod';
+import type { DiffListSchema } from '../core/schema/diff.js';
 import { InputError } from '../core/diagnostics/errors.js';
 import { diffDumps, type ConfigDiff } from '../core/diff/config-diff.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
@@ -16,15 +18,8 @@ export interface DiffOptions {
   readonly snapshot?: string;
 }
 
-/** What the command prints: one comparison, or one per pod of two snapshots. */
-export interface DiffReport {
-  readonly apiVersion: 'meshctl/v1';
-  readonly kind: 'DiffList';
-  readonly items: ConfigDiff[];
-  /** Snapshots: pods captured in only one of them. */
-  readonly onlyInA: string[];
-  readonly onlyInB: string[];
-}
+/** What the command prints: one comparison, or one per pod of two snapshots (core/schema/diff.ts). */
+export type DiffReport = z.infer<typeof DiffListSchema>;
 
 export type Operand =
   | { readonly kind: 'dump'; readonly path: string }

@@ -261,6 +261,16 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     );
 
   program
+    .command('schema')
+    .description('Print the JSON Schema of a meshctl/v1 kind printed by -o json (no kind: list the kinds)')
+    .argument('[kind]', 'Explanation, LintReport, Diff, DiffList, Matrix, LogExplanation, Snapshot')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  meshctl schema\n  meshctl schema Explanation > explanation.schema.json',
+    )
+    .action(async (kind: string | undefined) => setExit((await import('./schema.js')).runSchema(kind, io)));
+
+  program
     .command('check')
     .description('Check that the current context has the (read-only) permissions meshctl needs')
     .action(async () =>

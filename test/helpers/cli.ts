@@ -1,5 +1,6 @@
 // Runs the real binary, as users and CI do.
 import { spawn, spawnSync } from 'node:child_process';
+import { checkJsonOutput } from './contract.js';
 import { BIN, REPO_ROOT } from './paths.js';
 
 export interface CliResult {
@@ -20,6 +21,7 @@ export function meshctl(
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
+  checkJsonOutput(args, r.stdout);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -34,6 +36,9 @@ export function meshctlAsync(args: string[], env: Record<string, string> = {}): 
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      checkJsonOutput(args, stdout);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }

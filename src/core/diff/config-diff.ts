@@ -3,6 +3,14 @@
 // differently" read as sentences. Not compared: version_info, last_updated and other bookkeeping, the order of
 // resources and of order-free lists (domains, endpoints, named entries), and, between two pods, each pod's own
 // IP (it is in inbound listener names and addresses of every replica).
+import type { z } from 'zod';
+import type {
+  ChangeGroupSchema,
+  ChangeSchema,
+  DiffSchema,
+  LeafChangeSchema,
+  ResourceKindSchema,
+} from '../schema/diff.js';
 import type { ConfigDump } from '../model/config-dump.js';
 import { describeRef, istioOrigin, parseIstioClusterName } from '../model/istio.js';
 import { formatAddress } from '../model/address.js';
@@ -11,46 +19,21 @@ import { decodeRoute, describePathMatch, type Route, type RouteAction } from '..
 import { decodeCluster } from '../model/cluster.js';
 import type { Issue } from '../diagnostics/issue.js';
 
-export type ResourceKind = 'listener' | 'route' | 'cluster' | 'endpoints';
+export type ResourceKind = z.infer<typeof ResourceKindSchema>;
 
-export interface LeafChange {
-  /** Where in the resource: `filter_chains[0].filters[http_connection_manager].typed_config.stat_prefix`. */
-  readonly path: string;
-  readonly a: Json | undefined;
-  readonly b: Json | undefined;
-}
+// The diff's printed types are inferred from core/schema/diff.ts, the contract's single source.
+export type LeafChange = z.infer<typeof LeafChangeSchema>;
 
-export interface Change {
-  readonly kind: 'added' | 'removed' | 'changed';
-  readonly resource: ResourceKind;
-  readonly name: string;
-  readonly summary: string;
-  readonly details: LeafChange[];
-  /** What the summary leaves out, one sentence each (the details hold every leaf). */
-  readonly more: string[];
-}
+export type Change = z.infer<typeof ChangeSchema>;
 
-export interface ChangeGroup {
-  /** `reviews.default.svc.cluster.local:9080`, `inbound :9080`, `listeners :9080`, or `proxy internals`. */
-  readonly group: string;
-  readonly changes: Change[];
-}
+export type ChangeGroup = z.infer<typeof ChangeGroupSchema>;
 
 export interface DiffSide {
   readonly label: string;
   readonly dump: ConfigDump;
 }
 
-export interface ConfigDiff {
-  readonly apiVersion: 'meshctl/v1';
-  readonly kind: 'Diff';
-  readonly a: { readonly label: string; readonly proxy: string; readonly istioVersion: string | null };
-  readonly b: { readonly label: string; readonly proxy: string; readonly istioVersion: string | null };
-  readonly identical: boolean;
-  readonly groups: ChangeGroup[];
-  /** What the comparison leaves out, said so nobody has to guess. */
-  readonly ignored: string[];
-}
+export type ConfigDiff = z.infer<typeof DiffSchema>;
 
 /** What two replicas differ in only because they are different pods: their addresses and name. */
 interface Own {

@@ -5,41 +5,25 @@
 // - Istio 1.1-1.8: ... %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" "%UPSTREAM_TRANSPORT_FAILURE_REASON%" ...
 // - Istio 1.0 and Envoy's own default: ... %RESPONSE_FLAGS% %BYTES_RECEIVED% ... "%UPSTREAM_HOST%" [%UPSTREAM_CLUSTER% ...]
 // - JSON encoding (accessLogEncoding: JSON), with Istio's field names (`response_flags`, `upstream_cluster`, ...).
+import type { z } from 'zod';
 import { InputError } from '../diagnostics/errors.js';
 import { formatAddress } from '../model/address.js';
 import type { ConfigDump } from '../model/config-dump.js';
 import { describeRef } from '../model/istio.js';
 import { explain, trafficOf, type Query, type Traffic, type World } from './explain.js';
 import { resolveHost } from './resolve.js';
+import type {
+  AccessLogLineSchema,
+  LogExplanationSchema,
+  LogPlacementSchema,
+  ResponseFlagSchema,
+} from '../schema/log-explanation.js';
 import type { Explanation, Step } from './types.js';
 
-export interface AccessLogLine {
-  readonly format: 'istio-1.9+' | 'istio-1.1-1.8' | 'envoy-default' | 'json';
-  readonly startTime: string | null;
-  readonly method: string | null;
-  readonly path: string | null;
-  readonly protocol: string | null;
-  readonly responseCode: number | null;
-  /** Short flags (`UF`, `URX`), long forms converted. Empty when the line says `-`. */
-  readonly responseFlags: string[];
-  readonly responseCodeDetails: string | null;
-  readonly connectionTerminationDetails: string | null;
-  readonly upstreamTransportFailureReason: string | null;
-  readonly authority: string | null;
-  readonly upstreamHost: string | null;
-  readonly upstreamCluster: string | null;
-  readonly upstreamLocalAddress: string | null;
-  readonly downstreamLocalAddress: string | null;
-  readonly downstreamRemoteAddress: string | null;
-  readonly requestedServerName: string | null;
-  readonly routeName: string | null;
-}
+// The printed types are inferred from core/schema/log-explanation.ts, the contract's single source.
+export type AccessLogLine = z.infer<typeof AccessLogLineSchema>;
 
-export interface ResponseFlag {
-  readonly short: string;
-  readonly long: string;
-  readonly meaning: string;
-}
+export type ResponseFlag = z.infer<typeof ResponseFlagSchema>;
 
 // Envoy's response flags (docs/root/configuration/observability/access_log/usage.rst), in our words.
 const FLAGS: ResponseFlag[] = [
@@ -286,32 +270,9 @@ export function splitAddress(a: string | null): { ip: string; port: number } | u
   return m ? { ip: m[1]!, port: Number(m[2]) } : undefined;
 }
 
-export interface LogPlacement {
-  readonly what: 'listener' | 'route' | 'cluster' | 'endpoint';
-  readonly name: string;
-  /** true: in the proxy's config; false: not there; null: the config cannot tell (no EDS, ORIGINAL_DST). */
-  readonly found: boolean | null;
-  readonly detail: string;
-}
+export type LogPlacement = z.infer<typeof LogPlacementSchema>;
 
-export interface LogExplanation {
-  readonly apiVersion: 'meshctl/v1';
-  readonly kind: 'LogExplanation';
-  readonly proxy: string;
-  readonly direction: 'outbound' | 'inbound';
-  readonly line: AccessLogLine;
-  readonly flags: ResponseFlag[];
-  readonly placement: LogPlacement[];
-  readonly verdict: {
-    /** Whether simulating the same call with this config gives what the line says (null: cannot tell). */
-    readonly agrees: boolean | null;
-    readonly logged: string;
-    readonly predicted: string;
-    readonly summary: string;
-  };
-  /** The same call simulated through the config. */
-  readonly explanation: Explanation;
-}
+export type LogExplanation = z.infer<typeof LogExplanationSchema>;
 
 const INBOUND_CLUSTERS = /^(inbound\||InboundPassthroughCluster)/;
 

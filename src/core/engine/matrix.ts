@@ -1,49 +1,21 @@
 // Which pod can reach which service port and pod port through the mesh: every cell is one simulation by the
 // same engine `explain` uses (pod-to-pod for pod ports, a request to the ClusterIP for service ports), so a
 // cell says delivered, the response flag of a failure, or unknown with what is missing.
+import type { z } from 'zod';
+import type { MatrixCellSchema, MatrixColumnSchema, MatrixSchema } from '../schema/matrix.js';
 import { isHttpProtocol, resolvePortProtocol } from '../model/protocol.js';
 import type { ConfigDump } from '../model/config-dump.js';
 import type { PodInfo, ServiceInfo } from '../model/k8s.js';
 import { proxyLabel } from '../model/proxy.js';
 import { explain, trafficOf, type World } from './explain.js';
-import type { Explanation, Protocol } from './types.js';
+import type { Protocol } from './types.js';
 
-export interface MatrixColumn {
-  /** `svc/reviews.default:9080` or `pod/reviews-v1-abc.default:9080`. */
-  readonly id: string;
-  readonly kind: 'service' | 'pod';
-  /** `reviews.default` or `reviews-v1-abc.default`. */
-  readonly name: string;
-  readonly ip: string;
-  readonly port: number;
-  readonly protocol: Protocol;
-}
+// The printed types are inferred from core/schema/matrix.ts, the contract's single source.
+export type MatrixColumn = z.infer<typeof MatrixColumnSchema>;
 
-export interface MatrixCell {
-  readonly from: string;
-  readonly to: string;
-  /**
-   * `self`: a pod to its own port is not mesh traffic (the app reaches itself directly). `closed`: the call
-   * fails because nothing listens on that port at all, which no mesh setting changes.
-   */
-  readonly result: Explanation['outcome']['result'] | 'self' | 'closed';
-  readonly flag: string | null;
-  readonly status: number | null;
-  readonly failedStage: string | null;
-  readonly summary: string;
-  readonly explanation: Explanation | null;
-}
+export type MatrixCell = z.infer<typeof MatrixCellSchema>;
 
-export interface Matrix {
-  readonly apiVersion: 'meshctl/v1';
-  readonly kind: 'Matrix';
-  readonly scope: { readonly namespaces: string[] | 'all'; readonly port: number | null };
-  /** The source pods (sidecars whose config was given), `pod.namespace`. */
-  readonly rows: string[];
-  readonly columns: MatrixColumn[];
-  /** cells[row][column] */
-  readonly cells: MatrixCell[][];
-}
+export type Matrix = z.infer<typeof MatrixSchema>;
 
 export interface MatrixOptions {
   /** Only pods and services of these namespaces (undefined: all that were given). */

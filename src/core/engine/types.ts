@@ -1,76 +1,27 @@
 // The Explanation: a trace of steps, each naming the config object that decided it (cli-contract.md,
-// "meshctl explain -o json", schema meshctl/v1).
-export type Stage =
-  | 'capture'
-  | 'listener'
-  | 'filterChain'
-  | 'networkFilter'
-  | 'routeConfig'
-  | 'virtualHost'
-  | 'route'
-  | 'cluster'
-  | 'endpoints'
-  | 'inbound'
-  | 'application';
+// "meshctl explain -o json", schema meshctl/v1). The types are inferred from the zod schemas in
+// core/schema/explanation.ts, the single source of the contract: there is no second copy to drift.
+import type { z } from 'zod';
+import type {
+  AlternativeSchema,
+  CallSchema,
+  ExplanationSchema,
+  HintSchema,
+  OutcomeSchema,
+  ProtocolSchema,
+  StageSchema,
+  StepResultSchema,
+  StepSchema,
+  ViaSchema,
+} from '../schema/explanation.js';
 
-export type StepResult = 'matched' | 'no-match' | 'failed' | 'skipped' | 'unknown';
-
-export interface Alternative {
-  readonly name: string;
-  readonly reason: string;
-}
-
-export interface Step {
-  readonly stage: Stage;
-  readonly proxy: string;
-  readonly result: StepResult;
-  readonly name: string;
-  readonly detail: string;
-  readonly origin?: string;
-  readonly alternatives?: Alternative[];
-}
-
-export type Protocol = 'tcp' | 'http' | 'http2' | 'grpc' | 'tls';
-
-export interface Hint {
-  readonly id: string;
-  readonly message: string;
-  readonly fix: string;
-}
-
-export type Via =
-  'cluster' | 'passthrough' | 'blackhole' | 'bypass' | 'redirect' | 'direct-response' | 'none';
-
-export interface Outcome {
-  readonly result: 'delivered' | 'failed' | 'unknown';
-  readonly via: Via;
-  readonly responseFlag: string | null;
-  readonly httpStatus: number | null;
-  readonly cluster: string | null;
-  readonly endpoint: string | null;
-  readonly failedStage: Stage | null;
-  readonly summary: string;
-}
-
-export interface Call {
-  readonly mode: 'outbound' | 'inbound' | 'gateway';
-  readonly address: string;
-  readonly port: number;
-  readonly protocol: Protocol;
-  readonly host: string | null;
-  readonly path: string | null;
-  readonly method: string | null;
-  readonly headers: Record<string, string>;
-  readonly sni: string | null;
-}
-
-export interface Explanation {
-  readonly apiVersion: 'meshctl/v1';
-  readonly kind: 'Explanation';
-  readonly source: { proxy: string; type: string; ip: string | null; istioVersion: string | null };
-  readonly call: Call;
-  readonly outcome: Outcome;
-  readonly steps: Step[];
-  readonly hints: Hint[];
-  readonly missing: string[];
-}
+export type Stage = z.infer<typeof StageSchema>;
+export type StepResult = z.infer<typeof StepResultSchema>;
+export type Alternative = z.infer<typeof AlternativeSchema>;
+export type Step = z.infer<typeof StepSchema>;
+export type Protocol = z.infer<typeof ProtocolSchema>;
+export type Hint = z.infer<typeof HintSchema>;
+export type Via = z.infer<typeof ViaSchema>;
+export type Outcome = z.infer<typeof OutcomeSchema>;
+export type Call = z.infer<typeof CallSchema>;
+export type Explanation = z.infer<typeof ExplanationSchema>;

@@ -1,24 +1,16 @@
 // Lint's model: resources read from manifests (with the position of every field), rules declared with
 // defineRule, and findings (cli-contract.md "meshctl lint -o json").
+import type { z } from 'zod';
 import type { Severity } from '../diagnostics/issue.js';
+import type { FindingSchema } from '../schema/lint-report.js';
 
 export type { Severity };
 
 export type { FieldPath, LintResource, Position } from '../model/manifest.js';
 import type { FieldPath, LintResource } from '../model/manifest.js';
 
-export interface Finding {
-  readonly rule: string;
-  readonly name: string;
-  readonly severity: Severity;
-  readonly resource: string;
-  readonly field: string;
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly message: string;
-  readonly fix: string;
-}
+/** A finding as `meshctl lint -o json` prints it: inferred from core/schema/lint-report.ts. */
+export type Finding = z.infer<typeof FindingSchema>;
 
 /** What a rule reports; lint turns it into a Finding with the position and the rule's metadata. */
 export interface RuleResult {

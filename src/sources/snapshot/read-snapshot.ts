@@ -3,7 +3,10 @@
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { z } from 'zod';
 import { InputError } from '../../core/diagnostics/errors.js';
+import { SnapshotSchema, type SnapshotPodSchema } from '../../core/schema/snapshot.js';
+import { describeZodError } from '../../core/schema/zod-issue.js';
 import type { ConfigDump } from '../../core/model/config-dump.js';
 import { emptyInventory, type MeshInventory } from '../../core/model/k8s.js';
 import { isObject } from '../../core/model/normalize.js';
@@ -16,14 +19,8 @@ import { unpackTarGz } from './tar.js';
 export const SNAPSHOT_INDEX = 'meshctl-snapshot.json';
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
-export interface SnapshotPod {
-  readonly namespace: string;
-  readonly name: string;
-  readonly ip: string | null;
-  readonly dump: string | null;
-  readonly sockets: string | null;
-  readonly error: string | null;
-}
+/** One pod of the index, as core/schema/snapshot.ts defines it. */
+export type SnapshotPod = z.infer<typeof SnapshotPodSchema>;
 
 export interface Snapshot {
   readonly path: string;
@@ -83,14 +80,22 @@ export async function readSnapshot(dir: string): Promise<Snapshot> {
       'give the directory written by meshctl snapshot --out',
     );
   }
+  const where = `${dir}/${SNAPSHOT_INDEX}`;
   if (!isObject(index) || index.kind !== 'Snapshot' || index.apiVersion !== 'meshctl/v1')
-    throw new InputError(`${dir}/${SNAPSHOT_INDEX}: expected apiVersion meshctl/v1, kind Snapshot`);
+    throw new InputError(`${where}: expected apiVersion meshctl/v1, kind Snapshot`);
   if (index.formatVersion !== SNAPSHOT_FORMAT_VERSION)
     throw new InputError(
-      `${dir}/${SNAPSHOT_INDEX}: format version ${String(index.formatVersion)} is not supported (this meshctl reads ${SNAPSHOT_FORMAT_VERSION})`,
+      `${where}: format version ${String(index.formatVersion)} is not supported (this meshctl reads ${SNAPSHOT_FORMAT_VERSION})`,
       'upgrade meshctl',
     );
-  const pods = (Array.isArray(index.pods) ? index.pods : []) as unknown as SnapshotPod[];
+  // the rest of the index through its schema (core/schema/snapshot.ts): a wrong field is named by its path
+  const parsed = SnapshotSchema.safeParse(index);
+  if (!parsed.success)
+    throw new InputError(
+      `${where}: ${describeZodError(parsed.error)}`,
+      'the index is not as meshctl snapshot writes it (docs/snapshot-format.md); take the snapshot again',
+    );
+  const pods = parsed.data.pods;
   const dumps: ConfigDump[] = [];
   const sockets: SocketEvidence[] = [];
   const failed: Snapshot['failed'] = [];
