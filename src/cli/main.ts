@@ -321,7 +321,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       )
       .option('--protocol <p>', 'tcp, http, http2, grpc or tls')
       .option('--host <host>', 'HTTP Host / :authority (also for IP destinations)')
-      .option('--path <path>', 'HTTP path', '/')
+      .option('--path <path>', 'HTTP path (default: the path of the URL, else /)')
       .option('--method <m>', 'HTTP method')
       .option('-H, --header <h>', "request header 'Name: value' (repeatable)", collect)
       .option('--sni <name>', 'TLS server name')

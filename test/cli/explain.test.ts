@@ -21,6 +21,23 @@ const PRODUCTPAGE = real(
 );
 
 describe('meshctl explain', () => {
+  // Found by the conformance corpus: --path had a default of "/", so the URL's own path never reached the
+  // request and every route was matched against "/" (cli-contract.md: "the URL's path and query are the
+  // request's (--path overrides them only when given)").
+  it('explain request sends the path and query of the URL, and --path only when given', () => {
+    const story2 = ['--snapshot', 'fixtures/snapshots/story2-bookinfo-before', '-o', 'json'];
+    const url = [
+      'explain',
+      'request',
+      'productpage-v1-76474f6fb7-pmglr',
+      'http://reviews:9080/reviews/0?u=1',
+    ];
+    const fromUrl = JSON.parse(meshctl([...url, ...story2]).stdout) as Explanation;
+    assert.equal(fromUrl.call.path, '/reviews/0?u=1');
+    const overridden = JSON.parse(meshctl([...url, '--path', '/other', ...story2]).stdout) as Explanation;
+    assert.equal(overridden.call.path, '/other');
+  });
+
   it('prints the Explanation JSON of the contract (meshctl/v1)', () => {
     const r = meshctl([...ZK_ELECTION_PORT, '--snapshot', ZK9, '-o', 'json']);
     assert.equal(r.code, 1);
