@@ -11,7 +11,7 @@ const list = <T>(v: T | readonly T[] | undefined): readonly T[] | undefined =>
  * in the name (`default (#0)`, `0.0.0.0_80 #1`, `#1`) are read the same way, so the corpus does not depend on which one a
  * renderer chose.
  */
-export function stepIdentity(s: Step & { index?: number | null }): {
+export function stepIdentity(s: Step): {
   name: string | null;
   index: number | null;
 } {
@@ -22,7 +22,7 @@ export function stepIdentity(s: Step & { index?: number | null }): {
   return { name: s.name, index: typeof s.index === 'number' ? s.index : null };
 }
 
-function stepMatches(s: Step & { index?: number | null }, want: ExpectStep): boolean {
+function stepMatches(s: Step, want: ExpectStep): boolean {
   if (s.stage !== want.stage) return false;
   const results = list(want.result);
   if (results && !results.includes(s.result)) return false;
