@@ -16,6 +16,7 @@ import type { Explanation, Protocol } from '../core/engine/types.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
 import { selectProxy } from '../core/model/select-proxy.js';
 import { renderAs } from './output.js';
+import { parseRequestUrl } from './request-url.js';
 import { renderExplanation } from '../render/explanation.js';
 import { renderLogExplanation } from '../render/log-explanation.js';
 import { messageLine } from '../render/terminal-safe.js';
@@ -53,7 +54,10 @@ function headers(list: string[] | undefined): Record<string, string> {
   return out;
 }
 
-function traffic(o: ExplainOptions, defaults: { protocol: Protocol; host?: string; path?: string }): Traffic {
+function traffic(
+  o: ExplainOptions,
+  defaults: { protocol: Protocol; host?: string; path?: string; sni?: string | undefined },
+): Traffic {
   const protocol = (o.protocol ?? defaults.protocol) as Protocol;
   if (!PROTOCOLS.includes(protocol))
     throw new InputError(`--protocol ${o.protocol} is not one of ${PROTOCOLS.join(', ')}`);
@@ -66,7 +70,7 @@ function traffic(o: ExplainOptions, defaults: { protocol: Protocol; host?: strin
     path: o.path ?? defaults.path ?? '/',
     method: (o.method ?? (protocol === 'grpc' ? 'POST' : 'GET')).toUpperCase(),
     headers: hs,
-    sni: o.sni ?? (protocol === 'tls' ? host : undefined),
+    sni: o.sni ?? ('sni' in defaults ? defaults.sni : protocol === 'tls' ? host : undefined),
   };
 }
 
@@ -89,35 +93,20 @@ export function podToPodQuery(world: World, src: string, dst: string, o: Explain
 
 export function requestQuery(world: World, src: string, url: string, o: ExplainOptions): Query {
   const source = selectProxy([...world.dumps], src);
-  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d+))?([^?#]*(?:\?[^#]*)?)?/i.exec(url);
-  if (!m) throw new InputError(`${url} is not a URL like http://reviews:9080/path or tcp://10.0.0.5:3306`);
-  const scheme = m[1]!.toLowerCase();
-  const defaults: Record<string, { protocol: Protocol; port?: number }> = {
-    http: { protocol: 'http', port: 80 },
-    https: { protocol: 'tls', port: 443 },
-    grpc: { protocol: 'grpc' },
-    h2c: { protocol: 'http2' },
-    tcp: { protocol: 'tcp' },
-    tls: { protocol: 'tls' },
-  };
-  const def = defaults[scheme];
-  if (!def) throw new InputError(`URL scheme ${scheme}:// is not one of ${Object.keys(defaults).join(', ')}`);
-  const host = m[2]!.replace(/^\[|\]$/g, '');
-  const p = m[3] ? Number(m[3]) : o.port ? port(o.port, '') : def.port;
-  if (p === undefined) throw new InputError(`${url} has no port`, `add one, e.g. ${scheme}://${host}:50051`);
-  const r = resolveHost(source, world.inventory, host, p);
+  const u = parseRequestUrl(url, o.port !== undefined ? port(o.port, '') : undefined);
+  const r = resolveHost(source, world.inventory, u.host, u.port);
   if (!r)
     throw new NotFoundError(
-      `cannot tell which IP ${host} resolves to: no Service manifest names it and ${source.source} lists no ClusterIP for it`,
+      `cannot tell which IP ${u.host} resolves to: no Service manifest names it and ${source.source} lists no ClusterIP for it`,
       'pass the Service with -f, or give the IP in the URL and the name with --host',
     );
-  const hostHeader = m[3] && !(scheme === 'http' && p === 80) ? `${host}:${p}` : host;
   return {
     mode: 'outbound',
     source,
     ip: r.ip,
-    port: p,
-    traffic: traffic(o, { protocol: def.protocol, host: hostHeader, path: m[4] || '/' }),
+    port: u.port,
+    // the URL's path and query are the request's; --path replaces them only when it is given
+    traffic: traffic(o, { protocol: u.protocol, host: u.authority, path: u.path, sni: u.sni }),
   };
 }
 

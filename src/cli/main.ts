@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../core/diagnostics/errors.js';
 import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
 import { messageLine } from '../render/terminal-safe.js';
+import { urlNamespaces } from './request-url.js';
 import type { GetOptions } from './get.js';
 import type { ExplainOptions } from './explain.js';
 import type { DiffOptions, Operand } from './diff.js';
@@ -39,13 +40,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** No offline input was given: read the cluster. */
 class LiveNeeded extends Error {}
-
-/** `http://reviews.bookinfo:9080/` names namespace bookinfo: read its Services too. */
-function urlNamespaces(url: string): string[] {
-  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(url)?.[1] ?? '';
-  const parts = host.split('.');
-  return parts.length >= 2 && !/^\d+$/.test(parts[1]!) ? [parts[1]!] : [];
-}
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('meshctl')
@@ -321,7 +315,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       )
       .option('--protocol <p>', 'tcp, http, http2, grpc or tls')
       .option('--host <host>', 'HTTP Host / :authority (also for IP destinations)')
-      .option('--path <path>', 'HTTP path (default: the path of the URL, else /)')
+      .option('--path <path>', "HTTP path and query (default: the URL's, else /)")
       .option('--method <m>', 'HTTP method')
       .option('-H, --header <h>', "request header 'Name: value' (repeatable)", collect)
       .option('--sni <name>', 'TLS server name')
