@@ -2,6 +2,7 @@
 // npm run conformance (issue 13): replays the corpus through real Envoy and prints `N passed, N failed,
 // N skipped` alone on the last line; writes conformance-out/conformance-report.{md,json}.
 //   node scripts/conformance.mjs [--predict-only] [--filter TEXT]... [--out DIR] [--envoy PATH] [--list]
+//                                [--replay-module FILE]
 // --predict-only runs meshctl's prediction and the aim checks without Envoy (no root needed).
 // Exit: 0 all replayed cases agree and at most 10% are skipped; 1 a case failed or too many skipped;
 // 2 the run could not start (not built, replay unavailable).
@@ -225,7 +226,8 @@ const short = (e) => ({
 
 let replayApi = null;
 if (!predictOnly) {
-  const p = join(DIST, 'replay/index.js');
+  // --replay-module: another implementation of openReplayWorld (the tests use a stub to check this runner)
+  const p = resolve(values('--replay-module')[0] ?? join(DIST, 'replay/index.js'));
   if (!existsSync(p)) {
     say(
       'conformance: this build has no replay (dist/src/replay/index.js); run with --predict-only to check the corpus alone.',
