@@ -5,7 +5,7 @@
 // period) by stop(), and stopAllEnvoys() stops whatever is still running (for signal handlers).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +146,7 @@ export function rejectionOf(output: string): { message: string; unsupported?: st
   const message = critical
     .replace(/^\[[^\]]*\]\[\d+\]\[\w+\]\[\w+\] \[[^\]]*\] /, '') // [time][tid][level][logger] [file:line]
     .replace(/^error initializing config(uration)? '[^']*': /, '')
+    .replace(/ initializing config '[^']*'\s*$/, '')
     // protobuf's messages space their words at random (goo.gle/debugstr) and print messages over many lines
     .replace(/\s+/g, ' ')
     .replace(/^goo\.gle\/debug\w+ /, '')
@@ -266,6 +267,14 @@ function httpGet(
 /** A GET run inside a network namespace (the admin address exists only there), by node itself. */
 const NETNS_GET = `const h=require('http');const r=h.get(process.argv[1],{timeout:+process.argv[2]},s=>{let b='';s.setEncoding('utf8');s.on('data',d=>b+=d);s.on('end',()=>process.stdout.write(JSON.stringify({status:s.statusCode,body:b})))});r.on('timeout',()=>r.destroy(new Error('timeout')));r.on('error',e=>{process.stderr.write(e.message);process.exit(3)})`;
 
+let curl: Promise<boolean> | undefined;
+function hasCurl(): Promise<boolean> {
+  return (curl ??= execFileP('curl', ['--version'], { timeout: 5_000 }).then(
+    () => true,
+    () => false,
+  ));
+}
+
 export class EnvoyProcess {
   private exitedWith: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -300,13 +309,32 @@ export class EnvoyProcess {
     if ('socketPath' in this.admin) return httpGet({ socketPath: this.admin.socketPath, path }, timeoutMs);
     const url = this.admin.url + path;
     if (!this.netns) return httpGet({ url }, timeoutMs);
+    const opts = { timeout: timeoutMs + 5_000, maxBuffer: 256 * 1024 * 1024 };
+    if (await hasCurl()) {
+      // curl starts in milliseconds; node takes ~50 ms of a CPU, which adds up while waiting for /ready
+      const { stdout } = await execFileP(
+        'ip',
+        [
+          'netns',
+          'exec',
+          this.netns,
+          'curl',
+          '-sS',
+          '-m',
+          String(timeoutMs / 1000),
+          '-w',
+          '\n%{http_code}',
+          url,
+        ],
+        opts,
+      );
+      const cut = stdout.lastIndexOf('\n');
+      return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
+    }
     const { stdout } = await execFileP(
       'ip',
       ['netns', 'exec', this.netns, process.execPath, '-e', NETNS_GET, url, String(timeoutMs)],
-      {
-        timeout: timeoutMs + 5_000,
-        maxBuffer: 256 * 1024 * 1024,
-      },
+      opts,
     );
     return JSON.parse(stdout) as AdminResponse;
   }
@@ -363,6 +391,19 @@ function adminOf(bootstrap: JsonObject): { url: string } | { socketPath: string 
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
 }
 
+/** Every directory above `dir` must let `uid` through, or Envoy cannot open its files there. */
+async function searchableBy(dir: string, uid: number): Promise<void> {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const st = await stat(d);
+    if (st.uid !== uid && (st.mode & 0o001) === 0)
+      throw new InputError(
+        `Envoy runs as uid ${uid} but cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)})`,
+        'put the replay directory where every parent is searchable (mode 0711 or 0755)',
+      );
+    if (d === dirname(d)) return;
+  }
+}
+
 /** Envoy's critical/error lines, or the last lines, as one sentence for a message. */
 function lastWords(log: string): string {
   const { message } = rejectionOf(log);
@@ -399,8 +440,10 @@ export async function startEnvoy(bin: EnvoyBinary, o: StartOptions): Promise<Env
   let argv = args;
   if (o.uid !== undefined) {
     const gid = o.gid ?? o.uid;
+    await searchableBy(dirname(o.dir), o.uid);
     // the directory and its files belong to the proxy's user, as istio-proxy's do
-    for (const p of [o.dir, bootstrapPath, logPath]) await chown(p, o.uid, gid);
+    // (files already there too: the access log a validate run made as root)
+    for (const p of [o.dir, ...(await readdir(o.dir)).map((n) => join(o.dir, n))]) await chown(p, o.uid, gid);
     argv = ['--reuid', String(o.uid), '--regid', String(gid), '--clear-groups', '--', command, ...argv];
     command = 'setpriv';
   }

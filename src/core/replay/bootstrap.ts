@@ -218,6 +218,20 @@ const BY_NAME: Record<string, string> = {
   'envoy.filters.http.router': 'envoy.extensions.filters.http.router.v3.Router',
   'envoy.filters.http.cors': 'envoy.extensions.filters.http.cors.v3.Cors',
   'envoy.filters.http.grpc_web': 'envoy.extensions.filters.http.grpc_web.v3.GrpcWeb',
+  'envoy.filters.http.fault': 'envoy.extensions.filters.http.fault.v3.HTTPFault',
+  'envoy.filters.http.health_check': 'envoy.extensions.filters.http.health_check.v3.HealthCheck',
+  'envoy.filters.http.lua': 'envoy.extensions.filters.http.lua.v3.Lua',
+  'envoy.filters.http.grpc_stats': 'envoy.extensions.filters.http.grpc_stats.v3.FilterConfig',
+  'envoy.filters.http.ext_authz': 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+  'envoy.filters.network.tcp_proxy': 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  'envoy.filters.network.http_connection_manager':
+    'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  'envoy.filters.network.mongo_proxy': 'envoy.extensions.filters.network.mongo_proxy.v3.MongoProxy',
+  'envoy.filters.network.redis_proxy': 'envoy.extensions.filters.network.redis_proxy.v3.RedisProxy',
+  'envoy.filters.network.sni_cluster': 'envoy.extensions.filters.network.sni_cluster.v3.SniCluster',
+  'envoy.filters.listener.proxy_protocol':
+    'envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol',
+  'envoy.access_loggers.file': 'envoy.extensions.access_loggers.file.v3.FileAccessLog',
 };
 
 /** Extension names only istio-proxy knows (Istio's proxy repo: extensions/, source/extensions/filters/). */
