@@ -65,6 +65,11 @@ export class ConfigDump {
     readonly source: string,
     root: DocNode,
     private readonly locate: Locator = () => undefined,
+    /**
+     * Who the dump belongs to when its container says so (egctl's namespace → pod wrapper, egctl.ts): it
+     * names the proxy even when the bootstrap's node id does not follow Istio's form.
+     */
+    private readonly owner?: { readonly pod: string; readonly namespace: string },
   ) {
     this.index = indexDump(root);
   }
@@ -150,7 +155,9 @@ export class ConfigDump {
   }
 
   identity(): ProxyIdentity {
-    return (this.cache.identity ??= proxyIdentity(this.bootstrap()));
+    return (this.cache.identity ??= this.owner
+      ? { ...proxyIdentity(this.bootstrap()), ...this.owner }
+      : proxyIdentity(this.bootstrap()));
   }
 
   listeners(): Listener[] {

@@ -158,6 +158,9 @@ const SECTIONS: Record<string, Record<string, SectionSpec>> = {
   },
 };
 
+/** The type of one section of /config_dump (envoy.admin.v3.ClustersConfigDump, ...). */
+export const ADMIN_SECTION = /^type\.googleapis\.com\/envoy\.admin\.(v3|v2alpha)\.\w+ConfigDump$/;
+
 /** Sections every dump of that type may carry that hold no resources. */
 const PLAIN_FIELDS = new Set(['@type', 'version_info', 'last_updated', 'bootstrap']);
 
@@ -274,6 +277,12 @@ export function indexDump(root: DocNode): DumpIndex {
   }
 
   const configs = member(root, 'configs');
+  // one section of a dump on its own, as `egctl config envoy-proxy cluster|listener|route|... -o json` prints
+  // each proxy's: read as a dump whose configs are just it
+  if (!configs && ADMIN_SECTION.test(stringAt(root.get('@type')) ?? '')) {
+    readSection(root, '$');
+    return { shape: 'config_dump', adminApi, entries, configTypes, issues };
+  }
   if (!configs) {
     const clusterStatuses = member(root, 'cluster_statuses');
     if (clusterStatuses) {
@@ -307,11 +316,14 @@ export function indexDump(root: DocNode): DumpIndex {
   }
 
   let ci = 0;
-  for (const config of configs.elements()) {
-    const at = `configs[${ci++}]`;
+  for (const config of configs.elements()) readSection(config, `configs[${ci++}]`);
+  return { shape: 'config_dump', adminApi, entries, configTypes, issues };
+
+  /** One typed config dump (`{"@type": ".../ListenersConfigDump", ...}`) at `at`. */
+  function readSection(config: DocNode, at: string): void {
     if (config.kind !== 'object') {
       issues.push({ severity: 'error', path: at, message: 'expected an object with an "@type"' });
-      continue;
+      return;
     }
     const typeUrl = stringAt(config.get('@type'));
     if (!typeUrl) {
@@ -320,7 +332,7 @@ export function indexDump(root: DocNode): DumpIndex {
         path: at,
         message: 'this config has no "@type", so its content cannot be read',
       });
-      continue;
+      return;
     }
     const { short, api } = shortType(typeUrl);
     configTypes.push(short);
@@ -332,7 +344,7 @@ export function indexDump(root: DocNode): DumpIndex {
         path: `${at}(${typeUrl})`,
         message: 'unknown config dump type, skipped; the rest of the dump is read',
       });
-      continue;
+      return;
     }
     for (const [rawKey, value] of config.members()) {
       const key = camelToSnake(rawKey);
@@ -370,5 +382,4 @@ export function indexDump(root: DocNode): DumpIndex {
       }
     }
   }
-  return { shape: 'config_dump', adminApi, entries, configTypes, issues };
 }

@@ -6,9 +6,16 @@ import { createRequire } from 'node:module';
 import type * as YamlModule from 'yaml';
 import { yamlInputError } from '../manifests/files.js';
 import { InputError } from '../../core/diagnostics/errors.js';
-import { ConfigDump } from '../../core/model/config-dump.js';
+import { ConfigDump, type Locator } from '../../core/model/config-dump.js';
 import { DUMP_INDEX_DEPTH } from '../../core/model/dump-index.js';
-import { ByteNode, MemorySource, ValueNode, type ByteSource } from '../../core/model/doc-node.js';
+import { EGCTL_INDEX_DEPTH, egctlProxies, opensEgctlWrapper } from '../../core/model/egctl.js';
+import {
+  ByteNode,
+  MemorySource,
+  ValueNode,
+  type ByteSource,
+  type DocNode,
+} from '../../core/model/doc-node.js';
 import { JsonScanError, lineAndColumn, skipWhitespace } from '../../core/model/json-scan.js';
 import { scanDocument, StructureScanner } from '../../core/model/json-structure.js';
 
@@ -67,11 +74,17 @@ class FileSource implements ByteSource {
   }
 }
 
-/**
- * Reads one dump file. Big JSON dumps are streamed through the index (see STREAM_DUMPS_FROM); the others,
- * YAML and stdin are read whole.
- */
+/** Reads a file that holds one proxy's dump (see readDumpFiles). */
 export async function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM): Promise<ConfigDump> {
+  return onlyOne(path, await readDumpFiles(path, streamFrom));
+}
+
+/**
+ * Reads one dump file: one proxy's dump, or several when the file is egctl's namespace → pod wrapper. Big
+ * JSON dumps are streamed through the index (see STREAM_DUMPS_FROM); the others, YAML and stdin are read
+ * whole.
+ */
+export async function readDumpFiles(path: string, streamFrom = STREAM_DUMPS_FROM): Promise<ConfigDump[]> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -83,7 +96,7 @@ export async function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM)
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw fileError(path, Object.assign(new Error(), { code: 'EISDIR' }));
     // a pipe or process substitution (`--dump <(kubectl exec ...)`) has no size: read it to its end
-    if (!stat.isFile()) return parseDump(path, readToEnd(fd));
+    if (!stat.isFile()) return parseDumps(path, readToEnd(fd));
     const head = readHead(fd, Math.min(stat.size, 64 * 1024));
     const start = skipWhitespace(head, 0);
     if (
@@ -92,9 +105,9 @@ export async function readDumpFile(path: string, streamFrom = STREAM_DUMPS_FROM)
       binaryOffset(head) !== undefined ||
       (head[start] !== 0x7b && head[start] !== 0x5b) // YAML is read whole
     )
-      return parseDump(path, readHead(fd, stat.size));
+      return parseDumps(path, readHead(fd, stat.size));
     streamed = true;
-    return await streamJson(path, fd, stat.size);
+    return await streamJson(path, fd, stat.size, indexDepth(head));
   } finally {
     if (!streamed) closeSync(fd);
   }
@@ -136,9 +149,9 @@ const READ_AHEAD = 4;
  * Indexes a JSON dump chunk by chunk; only the index stays in memory. The next chunks are read (in libuv's
  * thread pool) while this one is scanned, each buffer read into again once the scanner is done with it.
  */
-async function streamJson(path: string, fd: number, size: number): Promise<ConfigDump> {
+async function streamJson(path: string, fd: number, size: number, depth: number): Promise<ConfigDump[]> {
   const source = new FileSource(path, fd);
-  const scanner = new StructureScanner(DUMP_INDEX_DEPTH);
+  const scanner = new StructureScanner(depth);
   const reads: Array<{ buffer: Buffer; length: number; done: Promise<number> }> = [];
   let requested = 0;
   const request = (buffer: Buffer) => {
@@ -155,7 +168,7 @@ async function streamJson(path: string, fd: number, size: number): Promise<Confi
       if (requested < size) request(chunk.buffer);
     }
     const { root } = scanner.end();
-    return checked(path, new ConfigDump(path, ByteNode.root(source, root), (offset) => source.line(offset)));
+    return dumpsOf(path, ByteNode.root(source, root), (offset) => source.line(offset));
   } catch (e) {
     // no read left running into a buffer nobody holds
     await Promise.allSettled(reads.map((r) => r.done));
@@ -208,8 +221,43 @@ function lastCompleteUtf8(s: Uint8Array): number {
   return end;
 }
 
-/** Parses one dump from bytes. `source` names it in messages (a path, or `-` for stdin). */
+/** Parses one proxy's dump from bytes. `source` names it in messages (a path, or `-` for stdin). */
 export function parseDump(source: string, bytes: Uint8Array): ConfigDump {
+  return onlyOne(source === '-' ? 'stdin' : source, parseDumps(source, bytes));
+}
+
+function onlyOne(label: string, dumps: ConfigDump[]): ConfigDump {
+  if (dumps.length === 1) return dumps[0]!;
+  throw new InputError(
+    `${label} holds the dumps of ${dumps.length} proxies (${dumps.map((d) => d.source).join(', ')}); one is expected here`,
+    'save each proxy to its own file (egctl config envoy-proxy all -n NAMESPACE POD -o json)',
+  );
+}
+
+/**
+ * How deep to index a JSON document: two levels more when it opens as egctl's wrapper, so each proxy's
+ * sections and entries are recorded as a bare dump's are.
+ */
+function indexDepth(bytes: Uint8Array): number {
+  const head = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 4096)));
+  return opensEgctlWrapper(head) ? EGCTL_INDEX_DEPTH : DUMP_INDEX_DEPTH;
+}
+
+/** The dumps a document holds: each proxy of an egctl wrapper (named by it), else the document itself. */
+function dumpsOf(label: string, root: DocNode, locate?: Locator): ConfigDump[] {
+  const wrapped = egctlProxies(root);
+  if (!wrapped) return [checked(label, new ConfigDump(label, root, locate))];
+  return wrapped.map((p) => {
+    const name = `${label}[${p.namespace}/${p.pod}]`;
+    return checked(name, new ConfigDump(name, p.node, locate, { pod: p.pod, namespace: p.namespace }));
+  });
+}
+
+/**
+ * Parses the dumps a file holds from bytes: one, or one per pod of an egctl output. `source` names them in
+ * messages (a path, or `-` for stdin).
+ */
+export function parseDumps(source: string, bytes: Uint8Array): ConfigDump[] {
   const label = source === '-' ? 'stdin' : source;
   const start = skipWhitespace(bytes, 0);
   if (start >= bytes.length) throw new InputError(`${label} is empty: ${EXPECTED}`);
@@ -217,7 +265,7 @@ export function parseDump(source: string, bytes: Uint8Array): ConfigDump {
   if (bin !== undefined)
     throw new InputError(`${label} is not text (binary data at byte ${bin}): ${EXPECTED}`);
   const first = bytes[start];
-  return checked(label, first === 0x7b || first === 0x5b ? parseJson(label, bytes) : parseYaml(label, bytes));
+  return first === 0x7b || first === 0x5b ? parseJson(label, bytes) : parseYaml(label, bytes);
 }
 
 /** A dump whose index found nothing to read, or a fatal problem, is an input error. */
@@ -237,12 +285,12 @@ function scanError(label: string, bytes: Uint8Array, e: JsonScanError): InputErr
   return new InputError(`${label}: line ${line}, column ${column}: ${e.message}`, EXPECTED_HINT);
 }
 
-function parseJson(label: string, bytes: Uint8Array): ConfigDump {
+function parseJson(label: string, bytes: Uint8Array): ConfigDump[] {
   try {
     // One pass records the dump's top levels (root, configs, sections, entries) and the names of the
     // resources inside, so indexing reads every byte once; resources are decoded later from their spans.
-    const { root } = scanDocument(bytes, DUMP_INDEX_DEPTH);
-    return new ConfigDump(
+    const { root } = scanDocument(bytes, indexDepth(bytes.subarray(skipWhitespace(bytes, 0))));
+    return dumpsOf(
       label,
       ByteNode.root(new MemorySource(bytes), root),
       (offset) => lineAndColumn(bytes, offset).line,
@@ -255,7 +303,7 @@ function parseJson(label: string, bytes: Uint8Array): ConfigDump {
 
 const require = createRequire(import.meta.url);
 
-function parseYaml(label: string, bytes: Uint8Array): ConfigDump {
+function parseYaml(label: string, bytes: Uint8Array): ConfigDump[] {
   // loaded here, not at start-up: most dumps are JSON, and the yaml package is the heaviest module to load
   const { parseDocument } = require('yaml') as typeof YamlModule;
   const text = new TextDecoder().decode(bytes);
@@ -267,7 +315,7 @@ function parseYaml(label: string, bytes: Uint8Array): ConfigDump {
     throw new InputError(
       `${label}: the document is a plain ${value === null ? 'null' : typeof value}: ${EXPECTED}`,
     );
-  return new ConfigDump(label, new ValueNode(value));
+  return dumpsOf(label, new ValueNode(value));
 }
 
 /** Reads and parses every `--dump` argument, in order. */
@@ -276,6 +324,6 @@ export async function loadDumps(paths: string[], stdin?: () => Promise<Buffer>):
     throw new InputError('stdin (-) can be given to --dump only once');
   const out: ConfigDump[] = [];
   for (const p of paths)
-    out.push(p === '-' ? parseDump(p, await readInput(p, stdin)) : await readDumpFile(p));
+    out.push(...(p === '-' ? parseDumps(p, await readInput(p, stdin)) : await readDumpFiles(p)));
   return out;
 }
