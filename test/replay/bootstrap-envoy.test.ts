@@ -14,6 +14,7 @@ import type { TestCertificates } from '../../src/core/replay/bootstrap.js';
 import { issueWorkloadCert, makeTestCa } from '../../src/replay/certs.js';
 import { findEnvoy, startEnvoy, validatedBootstrap, type EnvoyBinary } from '../../src/replay/envoy.js';
 import { parseDump } from '../../src/sources/dump/read-dump.js';
+import { sweepStaleNamespaces } from '../../src/replay/sweep.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /** Dumps upstream Envoy rejects as they are, and why: a config real Envoy rejects is a finding in itself. */
@@ -87,6 +88,7 @@ describe('replay bootstraps through real Envoy', async () => {
     execFileSync('chmod', ['711', work]); // Envoy, as uid 1337, enters it
     const ca = await makeTestCa(join(work, 'ca'));
     certs = await issueWorkloadCert(ca, 'spiffe://cluster.local/ns/default/sa/default');
+    await sweepStaleNamespaces(); // left by a run killed before its teardown
     if (canNamespace) {
       execFileSync('ip', ['netns', 'add', ns]);
       execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
