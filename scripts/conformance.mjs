@@ -6,16 +6,7 @@
 // --predict-only runs meshctl's prediction and the aim checks without Envoy (no root needed).
 // Exit: 0 all replayed cases agree and at most 10% are skipped; 1 a case failed or too many skipped;
 // 2 the run could not start (not built, replay unavailable).
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,113 +29,14 @@ if (!existsSync(join(DIST, 'core/replay/corpus/index.js'))) {
 }
 const C = await import(pathToFileURL(join(DIST, 'core/replay/corpus/index.js')).href);
 const { run } = await import(pathToFileURL(join(DIST, 'cli/main.js')).href);
-const { loadDumps } = await import(pathToFileURL(join(DIST, 'sources/dump/read-dump.js')).href);
-const { readSnapshot } = await import(pathToFileURL(join(DIST, 'sources/snapshot/read-snapshot.js')).href);
 
 // ------------------------------------------------------------------------------------------ the corpus
-const excluded = [];
-
-function walk(dir) {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((n) => {
-      const p = join(dir, n);
-      return statSync(p).isDirectory() ? walk(p) : [p];
-    });
-}
-
-async function storyWorlds() {
-  const worlds = [];
-  const snapRoot = join(ROOT, 'fixtures/snapshots');
-  for (const story of readdirSync(snapRoot).sort()) {
-    const dir = join(snapRoot, story);
-    if (!existsSync(join(dir, 'meshctl-snapshot.json'))) continue;
-    const cases = [];
-    const goldenDir = join(ROOT, 'fixtures/golden', story);
-    if (existsSync(goldenDir))
-      for (const f of readdirSync(goldenDir).sort()) {
-        if (!f.endsWith('.json')) continue;
-        const doc = JSON.parse(readFileSync(join(goldenDir, f), 'utf8'));
-        const e =
-          doc.kind === 'Explanation' ? doc : doc.kind === 'LogExplanation' ? doc.explanation : undefined;
-        if (e) cases.push(C.goldenCase(`stories/${story}`, f.replace(/\.json$/, ''), e));
-      }
-    const snap = await readSnapshot(dir);
-    const proxies = snap.dumps.map((d) => {
-      const id = d.identity();
-      return { label: `${id.pod}.${id.namespace}`, ip: id.ip, type: id.type };
-    });
-    cases.push(...C.pairCases(`stories/${story}`, proxies, snap.inventory));
-    worlds.push({
-      id: `stories/${story}`,
-      family: 'stories',
-      description: `story snapshot ${story}: its goldens and its pod matrix`,
-      inputs: { snapshot: relative(ROOT, dir) },
-      inRepo: true,
-      cases,
-    });
-  }
-  return worlds;
-}
-
-async function realWorlds() {
-  const worlds = [];
-  const seen = new Map();
-  // v3 captures first: where the same config was captured as v2alpha too, the v3 one is replayed (the
-  // v2alpha form goes through the same v3 normal form and would only repeat the same requests)
-  const paths = walk(join(ROOT, 'fixtures/real'))
-    .filter((p) => /\.(json|ya?ml)$/.test(p))
-    .sort((a, b) => Number(/v2alpha/.test(a)) - Number(/v2alpha/.test(b)) || a.localeCompare(b));
-  for (const path of paths) {
-    const rel = relative(ROOT, path);
-    const text = readFileSync(path, 'utf8');
-    if (!/config_dump|ConfigDump|"configs"|^configs:/m.test(text) || /expectations|sarif|golden/i.test(rel))
-      continue;
-    let dump;
-    try {
-      [dump] = await loadDumps([path]);
-    } catch (e) {
-      excluded.push({ input: rel, reason: `not a config dump meshctl reads: ${e.message}` });
-      continue;
-    }
-    const who = dump.identity();
-    if (!who.pod || !who.ip) {
-      excluded.push({ input: rel, reason: 'no bootstrap node id, so no pod and pod IP to replay it as' });
-      continue;
-    }
-    if (!dump.listeners().length) {
-      excluded.push({ input: rel, reason: 'no listeners in the dump' });
-      continue;
-    }
-    const id = `real/${rel.replace(/^fixtures\/real\//, '').replace(/\.(json|ya?ml)$/, '')}`;
-    const cases = C.deriveCases(id, dump);
-    if (!cases.length) {
-      excluded.push({
-        input: rel,
-        reason:
-          'no listener that a captured or gateway connection reaches (no 15001/15006 capture, no bound listener)',
-      });
-      continue;
-    }
-    const key = JSON.stringify(cases.map((c) => c.args));
-    if (seen.has(key)) {
-      excluded.push({ input: rel, reason: `derives exactly the cases of ${seen.get(key)} (the same dump)` });
-      continue;
-    }
-    seen.set(key, rel);
-    worlds.push({
-      id,
-      family: 'real',
-      description: `real dump ${rel}`,
-      inputs: { dumps: [rel] },
-      inRepo: true,
-      cases,
-    });
-  }
-  return worlds;
-}
-
-const worlds = [...(await storyWorlds()), ...(await realWorlds()), ...C.generatedWorlds()];
+const {
+  corpusWorlds,
+  materialise: materialiseIn,
+  inputArgs,
+} = await import(pathToFileURL(join(DIST, 'replay/corpus-worlds.js')).href);
+const { worlds, excluded } = await corpusWorlds(ROOT);
 const selected = worlds
   .map((w) => ({
     ...w,
@@ -172,32 +64,7 @@ const cleanup = () => {
 process.on('exit', cleanup);
 
 /** Writes a generated world's files; returns its inputs as absolute paths (ReplayInputs). */
-function materialise(w) {
-  const base = w.inRepo ? ROOT : join(scratch, w.id.replace(/[^\w.-]+/g, '_'));
-  if (!w.inRepo)
-    for (const [rel, text] of Object.entries(w.files ?? {})) {
-      mkdirSync(dirname(join(base, rel)), { recursive: true });
-      writeFileSync(join(base, rel), text);
-    }
-  const abs = (p) => resolve(base, p);
-  const i = w.inputs;
-  return {
-    ...(i.snapshot !== undefined ? { snapshot: abs(i.snapshot) } : {}),
-    ...(i.dumps ? { dumps: i.dumps.map(abs) } : {}),
-    ...(i.manifests ? { manifests: i.manifests.map(abs) } : {}),
-    ...(i.sockets ? { sockets: i.sockets.map((s) => s.replace(/=(.*)$/, (_, f) => `=${abs(f)}`)) } : {}),
-    ...(envoy ? { envoy } : {}),
-  };
-}
-
-function inputArgs(inputs) {
-  return [
-    ...(inputs.snapshot ? ['--snapshot', inputs.snapshot] : []),
-    ...(inputs.dumps ?? []).flatMap((d) => ['--dump', d]),
-    ...(inputs.manifests ?? []).flatMap((m) => ['-f', m]),
-    ...(inputs.sockets ?? []).flatMap((s) => ['--sockets', s]),
-  ];
-}
+const materialise = (w) => ({ ...materialiseIn(w, ROOT, scratch), ...(envoy ? { envoy } : {}) });
 
 /** meshctl's prediction, in-process (the CLI's own code path, without a process per case). */
 async function predict(args, inputs) {
