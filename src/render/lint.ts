@@ -3,6 +3,7 @@
 import { Chalk } from 'chalk';
 import type { Finding, Rule } from '../core/rules/types.js';
 import type { Severity } from '../core/diagnostics/issue.js';
+import { renderTable } from './table.js';
 import { painter, type Tone } from './tone.js';
 import { terminalSafe, textRenderer } from './terminal-safe.js';
 
@@ -26,18 +27,37 @@ export const renderLintText = textRenderer((findings: readonly Finding[], o: Lin
   const ch = new Chalk({ level: o.color ? 1 : 0 });
   const paint = painter(o.color);
   const lines: string[] = [];
-  let file = '';
-  for (const f of findings) {
-    if (f.file !== file) {
-      if (file) lines.push('');
-      lines.push(ch.underline(f.file === '-' ? 'stdin' : f.file));
-      file = f.file;
-    }
-    const sev = paint(SEVERITY_TONE[f.severity], f.severity.padEnd(7));
-    lines.push(
-      `  ${`${f.line}:${f.column}`.padEnd(7)} ${sev}  ${f.message}  ${ch.dim(`${f.resource} ${f.field}  ${f.rule} ${f.name}`)}`,
-    );
-    lines.push(ch.dim(`          fix: ${f.fix}`));
+  // findings grouped by file (they come sorted by file): one table per file, the fix under each finding
+  const byFile = new Map<string, Finding[]>();
+  for (const f of findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  for (const [file, group] of byFile) {
+    if (lines.length) lines.push('');
+    lines.push(ch.underline(file === '-' ? 'stdin' : file));
+    const pos = (f: Finding) => `${f.line}:${f.column}`;
+    const rows = renderTable(
+      [
+        { header: 'POSITION', gap: 2, minWidth: 7 },
+        { header: 'SEVERITY', gap: 1, minWidth: 7 },
+        { header: 'MESSAGE', gap: 2 },
+      ],
+      group.map((f) => {
+        const message = `${f.message}  `;
+        return [
+          pos(f),
+          { text: f.severity, paint: (t: string) => paint(SEVERITY_TONE[f.severity], t) },
+          {
+            text: `${message}${f.resource} ${f.field}  ${f.rule} ${f.name}`,
+            paint: (t: string) => (t.startsWith(message) ? message + ch.dim(t.slice(message.length)) : t),
+          },
+        ];
+      }),
+      { header: false },
+    )
+      .trimEnd()
+      .split('\n');
+    // the fix starts under the severity: after the indent, the position column and its gap
+    const indent = ' '.repeat(2 + Math.max(7, ...group.map((f) => pos(f).length)) + 1);
+    group.forEach((f, k) => lines.push(rows[k]!, ch.dim(`${indent}fix: ${f.fix}`)));
   }
   const c = counts(findings);
   const total = findings.length;

@@ -4,6 +4,7 @@ import { Chalk } from 'chalk';
 import { painter, type Tone } from './tone.js';
 import type { Matrix, MatrixCell } from '../core/engine/matrix.js';
 import { renderExplanation } from './explanation.js';
+import { renderTable } from './table.js';
 import { textRenderer } from './terminal-safe.js';
 
 export interface MatrixRenderOptions {
@@ -31,29 +32,37 @@ export const renderMatrixText = textRenderer((m: Matrix, o: MatrixRenderOptions)
   const ch = new Chalk({ level: o.color ? 1 : 0 });
   if (!m.rows.length || !m.columns.length)
     return `nothing to show: ${m.rows.length} source proxies and ${m.columns.length} targets in scope\n`;
-  const width = Math.max(...m.rows.map((r) => r.length));
-  const colWidth =
-    Math.max(
-      3,
-      ...m.columns.map((_, i) => String(i + 1).length),
-      ...m.cells.flat().map((c) => cellMark(c).length),
-    ) + 1;
-  const paint = painter(o.color);
-  const lines = [
-    ch.bold(
-      `${'from \\ to'.padEnd(width)}  ${m.columns.map((_, i) => String(i + 1).padEnd(colWidth)).join('')}`.trimEnd(),
-    ),
-  ];
-  m.rows.forEach((r, i) =>
-    lines.push(
-      `${r.padEnd(width)}  ${m.cells[i]!.map((c) => paint(CELL_TONE[c.result], cellMark(c).padEnd(colWidth))).join('')}`.trimEnd(),
-    ),
+  const markWidth = Math.max(
+    3,
+    ...m.columns.map((_, i) => String(i + 1).length),
+    ...m.cells.flat().map((c) => cellMark(c).length),
   );
-  lines.push('', ch.bold('targets'));
-  m.columns.forEach((c, i) =>
-    lines.push(
-      `  ${String(i + 1).padStart(3)}  ${c.kind === 'service' ? 'Service' : 'pod'} ${c.name}:${c.port} (${c.ip}, ${c.protocol})`,
-    ),
+  const paint = painter(o.color);
+  // the grid: pod names, two spaces, then one narrow column per target (a space between marks)
+  const grid = renderTable(
+    [
+      { header: 'from \\ to' },
+      ...m.columns.map((_, i) => ({ header: String(i + 1), gap: i === 0 ? 2 : 1, minWidth: markWidth })),
+    ],
+    m.rows.map((r, i) => [
+      r,
+      ...m.cells[i]!.map((c) => ({ text: cellMark(c), paint: (s: string) => paint(CELL_TONE[c.result], s) })),
+    ]),
+    { headerPaint: (s) => ch.bold(s) },
+  );
+  const lines = [grid.trimEnd(), '', ch.bold('targets')];
+  lines.push(
+    renderTable(
+      [
+        { header: '', gap: 2, minWidth: 3, align: 'right' },
+        { header: '', gap: 2 },
+      ],
+      m.columns.map((c, i) => [
+        String(i + 1),
+        `${c.kind === 'service' ? 'Service' : 'pod'} ${c.name}:${c.port} (${c.ip}, ${c.protocol})`,
+      ]),
+      { header: false },
+    ).trimEnd(),
   );
   lines.push(
     '',
