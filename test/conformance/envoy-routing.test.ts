@@ -38,7 +38,7 @@ describe('route selection against real Envoy (loopback)', () => {
   it(
     'every HTTP case of the corpus: Envoy picks the virtual host and route meshctl names',
     { skip: envoy instanceof Error ? `no Envoy binary: ${envoy.message}` : false, timeout: 300_000 },
-    async () => {
+    async (t) => {
       const bin = envoy as Exclude<typeof envoy, Error>;
       const scratch = mkdtempSync(join(tmpdir(), 'meshctl-routing-'));
       try {
@@ -72,6 +72,9 @@ describe('route selection against real Envoy (loopback)', () => {
             }
           }
         }
+        t.diagnostic(
+          `${probed} HTTP cases, ${routed} routed by Envoy ${bin.version}, ${differences.length} differences`,
+        );
         assert.deepEqual(differences, []);
         assert.ok(probed >= 400, `${probed} HTTP cases probed`);
         assert.ok(routed >= 300, `${routed} routed by Envoy (the rest: no route, as meshctl says)`);
