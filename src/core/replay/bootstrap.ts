@@ -444,9 +444,7 @@ class Conversion {
       if (c) lfs.push(c);
     }
     const chains = Array.isArray(l.filter_chains) ? l.filter_chains.filter(isObject) : [];
-    out.filter_chains = chains.flatMap((c, i) =>
-      this.filterChain(c, `${at}.filter_chains[${i}]`, `filter_chains[${i}]`),
-    );
+    out.filter_chains = chains.flatMap((c, i) => this.filterChain(c, `${at}.filter_chains[${i}]`, `#${i}`));
     if (isObject(l.default_filter_chain)) {
       const [d, ...more] = this.filterChain(
         l.default_filter_chain,
@@ -503,7 +501,8 @@ class Conversion {
   private filterChain(c: JsonObject, at: string, fallbackName: string): JsonObject[] {
     const out: JsonObject = { ...c };
     if (!str(out, 'name')) {
-      // %FILTER_CHAIN_NAME% is how the access log says which chain took a connection
+      // %FILTER_CHAIN_NAME% is how the access log says which chain took a connection: an unnamed chain is
+      // named as explain's trace names it (engine/filter-chain.ts chainLabel: `#<index>`, `default_filter_chain`)
       out.name = fallbackName;
     }
     if ('use_proxy_proto' in out) {
@@ -598,7 +597,7 @@ class Conversion {
       this.tcpClusters.add(r.cluster);
       out.push({
         ...chain,
-        name: `${str(chain, 'name') ?? 'filter_chain'}#route${i}`,
+        name: `${str(chain, 'name') ?? ''} route${i}`,
         filter_chain_match: match,
         filters,
       });
@@ -606,7 +605,7 @@ class Conversion {
     this.adapt(
       'split v1 tcp_proxy route tables into one filter chain per route',
       v1.where,
-      "Envoy 1.40's TcpProxy has no route table; a chain per route matches the same destination and source addresses (the chain's name ends #routeN).",
+      "Envoy 1.40's TcpProxy has no route table; a chain per route matches the same destination and source addresses (the chain's name ends with routeN).",
     );
     return out;
   }
