@@ -222,6 +222,9 @@ for (const w of selected) {
       aimProblems,
       differences,
       envoy: r.envoy ?? null,
+      // how many fields Envoy's own records confirmed (the rest it did not say; never counted as agreement)
+      agreed: (r.comparison ?? []).filter((x) => x.verdict === 'agree').map((x) => x.field),
+      adaptations: (r.adaptations ?? []).length,
       ms: Date.now() - c0,
     });
   }

@@ -35,6 +35,8 @@ export interface CaseResult {
   readonly differences: readonly Difference[];
   /** What Envoy was seen to do (the Replay's `envoy` part), as given. */
   readonly envoy?: unknown;
+  /** The fields Envoy's records confirmed (the Replay's comparison verdicts `agree`). */
+  readonly agreed?: readonly string[];
   readonly ms: number;
 }
 
@@ -113,16 +115,26 @@ export function reportMarkdown(info: RunInfo, results: readonly CaseResult[]): s
     '',
     '## By family',
     '',
-    '| family | cases | passed | failed | skipped |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| family | cases | passed | failed | skipped | fields Envoy confirmed |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   const families = [...new Set(results.map((r) => r.family))].sort();
   for (const f of families) {
-    const ft = tally(results.filter((r) => r.family === f));
-    lines.push(
-      `| ${f} | ${ft.passed + ft.failed + ft.skipped} | ${ft.passed} | ${ft.failed} | ${ft.skipped} |`,
-    );
+    const fr = results.filter((r) => r.family === f);
+    const ft = tally(fr);
+    const confirmed = fr.reduce((n, r) => n + (r.agreed?.length ?? 0), 0);
+    lines.push(`| ${f} | ${fr.length} | ${ft.passed} | ${ft.failed} | ${ft.skipped} | ${confirmed} |`);
   }
+  const byField = new Map<string, number>();
+  for (const r of results) for (const f of r.agreed ?? []) byField.set(f, (byField.get(f) ?? 0) + 1);
+  if (byField.size)
+    lines.push(
+      '',
+      `Fields confirmed by Envoy's access log, stats, client and app: ${[...byField]
+        .sort((a, b) => b[1] - a[1])
+        .map(([f, n]) => `${f} ${n}`)
+        .join(', ')}.`,
+    );
   const failed = results.filter((r) => r.verdict === 'failed');
   lines.push('', `## Failed (${failed.length})`, '');
   for (const r of failed) {
