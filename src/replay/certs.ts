@@ -73,17 +73,19 @@ function slug(s: string): string {
 }
 
 /**
- * A workload certificate for `spiffe` (a URI SAN, as Istio issues: security/pkg/pki/util/generate_cert.go),
+ * A workload certificate for `spiffe` (URI SANs, as Istio issues: security/pkg/pki/util/generate_cert.go; several
+ * for a stand-in upstream that must pass every identity a client's cluster accepts),
  * usable as server and client, plus DNS SANs for gateways' server certificates. Chain = leaf + root.
  */
 export async function issueWorkloadCert(
   ca: TestCa,
-  spiffe: string,
+  spiffe: string | readonly string[],
   dnsNames: readonly string[] = [],
 ): Promise<TestCertificates> {
-  const base = join(ca.dir, slug(spiffe));
+  const uris = typeof spiffe === 'string' ? [spiffe] : [...spiffe];
+  const base = join(ca.dir, `${slug(uris[0] ?? 'workload')}-${randomBytes(4).toString('hex')}`);
   const ext = `${base}.ext`;
-  const sans = [`URI:${spiffe}`, ...dnsNames.map((d) => `DNS:${d}`)].join(',');
+  const sans = [...uris.map((u) => `URI:${u}`), ...dnsNames.map((d) => `DNS:${d}`)].join(',');
   await writeFile(
     ext,
     `subjectAltName=critical,${sans}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\n`,

@@ -168,6 +168,31 @@ export function workloadIdentity(dump: ConfigDump, trustDomain?: string): Worklo
   };
 }
 
+/**
+ * The peer identities a cluster's upstream TLS accepts (match_subject_alt_names, exact, of its
+ * transport_socket and transport_socket_matches): a stand-in for the upstream's sidecar needs a certificate
+ * naming one of them, as Istio's would.
+ */
+export function expectedPeerSans(dump: ConfigDump, clusterName: string): string[] {
+  const e = dump.entries('cluster').find((x) => serving(x) && x.name === clusterName);
+  if (!e) return [];
+  const out = new Set<string>();
+  const walk = (v: Json): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (isObject(v)) {
+      for (const m of Array.isArray(v.match_subject_alt_names)
+        ? v.match_subject_alt_names.filter(isObject)
+        : [])
+        if (typeof m.exact === 'string') out.add(m.exact);
+      for (const s of Array.isArray(v.verify_subject_alt_name) ? v.verify_subject_alt_name : [])
+        if (typeof s === 'string') out.add(s);
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(dump.resource(e));
+  return [...out].sort();
+}
+
 /** The trust domain of the first SPIFFE SAN the proxy's clusters verify, if any. */
 export function trustDomainOf(dump: ConfigDump): string | undefined {
   for (const e of dump.entries('cluster')) {

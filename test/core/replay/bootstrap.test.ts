@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   accessLogFormat,
   bootstrapFor,
+  expectedPeerSans,
   parseReplayLog,
   trustDomainOf,
   workloadIdentity,
@@ -404,6 +405,10 @@ describe('bootstrapFor', () => {
       workloadIdentity(dump, 'cluster.local').spiffe,
       'spiffe://cluster.local/ns/default/sa/bookinfo-reviews',
     );
+    assert.deepEqual(expectedPeerSans(dump, 'outbound|9080||reviews.default.svc.cluster.local'), [
+      'spiffe://example.org/ns/default/sa/bookinfo-reviews',
+    ]);
+    assert.deepEqual(expectedPeerSans(dump, 'no such cluster'), []);
   });
 
   it("puts the replay access log on every listener, HCM and tcp_proxy, replacing Istio's", () => {
