@@ -2,7 +2,15 @@
 // app is redirected to the sidecar (outbound, 15001) and whether one arriving at a pod is (inbound, 15006 or
 // 15001). Pod annotations come from manifests or the bootstrap's ANNOTATIONS; otherwise Istio's defaults,
 // said as an assumption.
+// Evidence read: the pod's annotations (manifests, else the bootstrap's ANNOTATIONS), its IP and declared
+// container ports. The two stage functions at the end write the capture steps of the walk (explain.ts).
+import type { ConfigDump } from '../model/config-dump.js';
+import type { PodInfo } from '../model/k8s.js';
 import { cidrContains, parseCidr } from './match/cidr.js';
+import { eraOf } from './era.js';
+import { fail, label, isHttp, type Evidence, type Stop } from './trace.js';
+import type { Arrival, AtApplication, Departure, OnProxy, Receiving } from './traffic.js';
+import { endpointLabel } from './upstream.js';
 
 export interface CaptureSettings {
   readonly annotations: Readonly<Record<string, string>>;
@@ -153,4 +161,97 @@ export function captureInbound(s: CaptureSettings, port: number, modern: boolean
         captured: false,
         detail: `port ${port} is not in ${A.includeInPorts} "${include}"${from}: it reaches the app directly`,
       };
+}
+
+function declared(pod: PodInfo): number[] {
+  return pod.containers
+    .filter((c) => c.name !== 'istio-proxy')
+    .flatMap((c) => c.ports.map((p) => p.containerPort));
+}
+
+/** The capture rules of a pod: its manifest's annotations first, else those its sidecar's bootstrap carries. */
+export function captureSettings(dump: ConfigDump | undefined, pod: PodInfo | undefined): CaptureSettings {
+  if (pod && Object.keys(pod.annotations).length)
+    return {
+      annotations: pod.annotations,
+      source: pod.location
+        ? `pod ${pod.namespace}/${pod.name} in ${pod.location.file}:${pod.location.line}`
+        : `pod ${pod.namespace}/${pod.name}`,
+      podIp: pod.ip ?? dump?.identity().ip,
+      declaredPorts: declared(pod),
+    };
+  const id = dump?.identity();
+  if (id && Object.keys(id.annotations).length)
+    return {
+      annotations: id.annotations,
+      source: 'the bootstrap node metadata ANNOTATIONS',
+      podIp: id.ip,
+      declaredPorts: undefined,
+    };
+  return {
+    annotations: {},
+    source: undefined,
+    podIp: pod?.ip ?? id?.ip,
+    declaredPorts: pod ? declared(pod) : undefined,
+  };
+}
+
+/** Stage: the source pod's iptables (ISTIO_OUTPUT) either redirects the connection to 15001 or lets it go. */
+export function outboundCapture(
+  ev: Evidence,
+  d: Departure,
+): { readonly captured: OnProxy } | { readonly bypass: Arrival } {
+  const { src, dst, traffic } = d;
+  const proxy = label(src);
+  const srcPod = ev.world.inventory.pods.find((p) => p.ip && p.ip === src.identity().ip);
+  const cap = captureOutbound(captureSettings(src, srcPod), dst.ip, dst.port, false);
+  ev.trace.add(
+    'capture',
+    proxy,
+    cap.captured ? 'matched' : 'skipped',
+    cap.captured ? 'iptables ISTIO_OUTPUT -> 15001' : 'iptables RETURN',
+    cap.detail + (cap.assumption ? `; ${cap.assumption}` : ''),
+  );
+  if (cap.captured) return { captured: { dump: src, era: eraOf(src), proxy, dst, traffic } };
+  ev.trace.endpoint = endpointLabel(dst);
+  const security = { kind: 'plaintext', detail: 'the app connects directly, without its sidecar' } as const;
+  return {
+    bypass: { sender: src, srcIp: src.identity().ip ?? '10.0.0.1', dst, security, traffic, via: 'bypass' },
+  };
+}
+
+/** Stage: the receiving pod's iptables (ISTIO_INBOUND) redirects the port to the sidecar, or the app gets it. */
+export function inboundCapture(
+  ev: Evidence,
+  r: Receiving,
+): { readonly sidecar: Receiving } | { readonly app: AtApplication } | Stop {
+  const { era, proxy, dst, security, traffic } = r;
+  const cap = captureInbound(captureSettings(r.dump, r.pod), dst.port, era.inboundCapturePort === 15006);
+  ev.trace.add(
+    'capture',
+    proxy,
+    cap.captured ? 'matched' : 'skipped',
+    cap.captured ? `iptables ISTIO_INBOUND -> ${era.inboundCapturePort}` : 'iptables RETURN',
+    `${cap.detail} (${era.label}: ${era.evidence})${cap.assumption ? `; ${cap.assumption}` : ''}`,
+  );
+  if (cap.captured) return { sidecar: r };
+  if (security.kind !== 'plaintext') {
+    ev.trace.add(
+      'inbound',
+      proxy,
+      'failed',
+      'TLS into the app',
+      `the source sends ${security.detail}, but port ${dst.port} bypasses ${proxy}'s sidecar: the app receives a TLS handshake it cannot answer`,
+    );
+    return ev.trace.decide(
+      fail(
+        'inbound',
+        r.via,
+        'UF',
+        isHttp(traffic.protocol) ? 503 : null,
+        `mTLS into port ${dst.port}, which the destination does not capture: the handshake fails (UF)`,
+      ),
+    );
+  }
+  return { app: { dump: r.dump, pod: r.pod, proxy, dst, target: dst, traffic, via: r.via } };
 }

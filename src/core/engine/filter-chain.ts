@@ -3,9 +3,17 @@
 // leave the criterion unset survive only when no chain matched it specifically. No backtracking: once a level
 // keeps a specific chain, a later failure means "no match" (then default_filter_chain), never a retry with
 // the less specific chains (istio#26079).
+// https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-filterchainmatch
+// Evidence read: the listener's filter_chains, default_filter_chain and filter_chain_matcher, and the
+// connection facts its listener filters produced (listener-filters.ts). The stage functions at the end write
+// the filterChain steps of the source side and of the receiving side.
 import type { Cidr } from '../model/address.js';
 import type { FilterChain, FilterChainMatch, Listener } from '../model/listener.js';
+import { connectionFacts } from './listener-filters.js';
+import { listenerName } from './listener-select.js';
 import { cidrContains } from './match/cidr.js';
+import { fail, isHttp, originOf, unknown, type Evidence, type Stop } from './trace.js';
+import type { OnChain, OnListener, ReceivingOnChain, ReceivingOnListener } from './traffic.js';
 import type { Alternative } from './types.js';
 
 /** What the listener sees of a connection once its listener filters have run. */
@@ -179,4 +187,145 @@ export function selectFilterChain(listener: Listener, facts: ConnectionFacts): C
   if (listener.defaultFilterChain)
     return { chain: listener.defaultFilterChain, usedDefault: true, narrowing, dropped, tie: [] };
   return { chain: undefined, usedDefault: false, narrowing, dropped, tie: [] };
+}
+
+/** Stage: the source proxy's listener picks the filter chain for the connection. */
+export function outboundChain(ev: Evidence, hop: OnListener): OnChain | Stop {
+  const { dump, era, listener: l, dst, traffic, proxy } = hop;
+  if (l.usesFilterChainMatcher) {
+    ev.trace.add(
+      'filterChain',
+      proxy,
+      'unknown',
+      listenerName(l),
+      'the listener selects chains with filter_chain_matcher (xDS matcher tree), which meshctl does not simulate',
+    );
+    return ev.trace.decide(unknown('filterChain', 'filter_chain_matcher is not simulated'));
+  }
+  const srcIp = dump.identity().ip ?? '10.0.0.1';
+  const { facts: f, note } = connectionFacts(l, era, dst, srcIp, traffic, undefined);
+  const sel = selectFilterChain(l, f);
+  const narrowing = sel.narrowing.join('; ') + (note ? `; ${note}` : '');
+  if (!sel.chain) {
+    const closing =
+      hop.how === 'handed-off' ? ' (a handed-off connection never falls back to the capture listener)' : '';
+    ev.trace.add(
+      'filterChain',
+      proxy,
+      'no-match',
+      listenerName(l),
+      `no filter chain matches and there is no default_filter_chain: Envoy closes the connection (NR, "no matching filter chain")${closing}. ${narrowing}`,
+      { alternatives: sel.dropped },
+    );
+    return ev.trace.decide(
+      fail(
+        'filterChain',
+        'none',
+        'NR',
+        null,
+        `${listenerName(l)} on ${proxy} has no filter chain for this connection: it is closed`,
+      ),
+    );
+  }
+  if (sel.tie.length > 1)
+    ev.trace.hint(
+      'filter-chain-tie',
+      `Chains ${sel.tie.map(chainLabel).join(', ')} of ${listenerName(l)} match equally; Envoy rejects such a listener.`,
+      'Check the Sidecar/EnvoyFilter that produced overlapping filter_chain_match entries.',
+    );
+  const chain = sel.chain;
+  ev.trace.add(
+    'filterChain',
+    proxy,
+    'matched',
+    chainLabel(chain),
+    `${sel.usedDefault ? 'no chain matched; default_filter_chain used. ' : ''}${narrowing || 'the listener has one chain'}`,
+    { alternatives: sel.dropped, ...originOf(chain) },
+  );
+  return { ...hop, chain };
+}
+
+/** Stage: the receiving sidecar's inbound listener picks a chain; its TLS must fit what the source sends. */
+export function inboundChain(ev: Evidence, r: ReceivingOnListener): ReceivingOnChain | Stop {
+  const { listener: l, era, dst, srcIp, traffic, security, proxy } = r;
+  const { facts: f, note } = connectionFacts(l, era, dst, srcIp, traffic, security);
+  const sel = selectFilterChain(l, f);
+  const narrowing = sel.narrowing.join('; ') + (note ? `; ${note}` : '');
+  if (!sel.chain) return noInboundChain(ev, r, sel, narrowing);
+  const chain = sel.chain;
+  const serverTls = chain.transportSocket?.kind === 'tls';
+  ev.trace.add(
+    'filterChain',
+    proxy,
+    'matched',
+    chainLabel(chain),
+    `${narrowing || 'the listener has one chain'}; ${serverTls ? `terminates TLS${chain.transportSocket?.requireClientCertificate ? ' and requires a client certificate (mTLS)' : ''}` : 'plaintext'}`,
+    { alternatives: sel.dropped, ...originOf(chain) },
+  );
+  const status = isHttp(traffic.protocol) ? 503 : null;
+  if (serverTls && security.kind === 'plaintext') {
+    ev.trace.hint(
+      'plaintext-into-strict',
+      `${proxy}'s chain for port ${dst.port} requires TLS and the source sends plaintext.`,
+      'Enable mTLS at the source (auto mTLS or DestinationRule ISTIO_MUTUAL), or PERMISSIVE mode at the destination.',
+    );
+    return ev.trace.decide(
+      fail(
+        'inbound',
+        r.via,
+        'UC',
+        status,
+        `plaintext into a TLS-only chain of ${proxy}: the handshake fails and the connection is reset (UC)`,
+      ),
+    );
+  }
+  if (!serverTls && security.kind !== 'plaintext') {
+    ev.trace.hint(
+      'tls-into-plaintext',
+      `The source sends ${security.detail} but ${proxy} serves port ${dst.port} in plaintext.`,
+      'Disable TLS origination for this destination (DestinationRule tls.mode DISABLE) or enable mTLS on the destination (PeerAuthentication).',
+    );
+    return ev.trace.decide(
+      fail(
+        'inbound',
+        r.via,
+        'UF',
+        status,
+        `TLS from the source into a plaintext chain of ${proxy}: the handshake fails (UF, upstream_transport_failure_reason)`,
+      ),
+    );
+  }
+  return { ...r, chain };
+}
+
+function noInboundChain(ev: Evidence, r: ReceivingOnListener, sel: ChainSelection, narrowing: string): Stop {
+  const { listener: l, dst, traffic, security, proxy } = r;
+  const what = security.kind === 'plaintext' ? 'plaintext' : 'this TLS';
+  ev.trace.add(
+    'filterChain',
+    proxy,
+    'no-match',
+    listenerName(l),
+    `no inbound chain accepts ${what} on port ${dst.port}: the server closes the connection (NR, filter_chain_not_found). ${narrowing}`,
+    { alternatives: sel.dropped },
+  );
+  if (
+    security.kind === 'plaintext' &&
+    l.filterChains.some((c) => c.match.destinationPort === dst.port && c.match.transportProtocol === 'tls')
+  )
+    ev.trace.hint(
+      'plaintext-into-strict',
+      `${proxy} accepts only mutual TLS on port ${dst.port} (PeerAuthentication STRICT), and the source sends plaintext.`,
+      'Let the source send Istio mTLS (auto mTLS, or a DestinationRule with tls.mode ISTIO_MUTUAL), or set the PeerAuthentication to PERMISSIVE.',
+    );
+  const http = isHttp(traffic.protocol);
+  return ev.trace.decide(
+    fail(
+      'inbound',
+      r.via,
+      http ? 'UC' : null,
+      http ? 503 : null,
+      `${proxy} refuses ${security.kind === 'plaintext' ? 'plaintext' : 'the connection'} on port ${dst.port}: no inbound filter chain matches (the source sees the connection closed)`,
+    ),
+  );
 }

@@ -2,9 +2,14 @@
 // listener (use_original_dst) hands the connection to the listener whose address is exactly the original
 // destination, else the wildcard 0.0.0.0:<port> (or [::]:<port>), else keeps it and matches its own chains.
 // Gateways have no capture: the kernel picks the bound listener by local address.
+// Envoy: listener_manager_impl.cc / connection_handler_impl.cc (getBalancedHandlerByAddress), and
+// https://www.envoyproxy.io/docs/envoy/latest/configuration/listeners/listener_filters/original_dst_filter
+// Evidence read: the proxy's listeners (address, additional_addresses, use_original_dst, bind_to_port, state).
+import { formatAddress, type Address } from '../model/address.js';
 import type { ConfigDump } from '../model/config-dump.js';
-import type { Address } from '../model/address.js';
 import { listenerKey, type Listener } from '../model/listener.js';
+import { fail, originOf, unknown, type Evidence, type Stop } from './trace.js';
+import type { OnListener, OnProxy, Receiving, ReceivingOnListener } from './traffic.js';
 import type { Alternative } from './types.js';
 
 function serving(l: Listener): boolean {
@@ -90,4 +95,139 @@ export function boundListener(dump: ConfigDump, ip: string | undefined, port: nu
     (ip ? bound.find((l) => at(l, ip, port)) : undefined) ??
     bound.find((l) => at(l, '0.0.0.0', port) || at(l, '::', port))
   );
+}
+
+/** Stage: captured traffic arrives on the 15001 listener, which hands it off by original destination. */
+export function outboundListener(ev: Evidence, hop: OnProxy): OnListener | Stop {
+  const { dump, proxy, dst } = hop;
+  const virtual = captureListener(dump, 15001);
+  if (!virtual) {
+    ev.trace.need(`the capture listener on port 15001 of ${proxy}: the dump has none (is it complete?)`);
+    return ev.trace.decide(
+      unknown('listener', `${proxy}'s dump has no listener on 15001 to receive captured traffic`),
+    );
+  }
+  const name = listenerName(virtual);
+  if (!virtual.useOriginalDst) {
+    ev.trace.add(
+      'listener',
+      proxy,
+      'matched',
+      name,
+      `captured traffic arrives on ${name}, which does not hand off (use_original_dst unset)`,
+    );
+    return { ...hop, listener: virtual, how: 'outbound' };
+  }
+  const h = handOff(dump, dst.ip, dst.port, virtual);
+  if (h.listener) {
+    ev.trace.add(
+      'listener',
+      proxy,
+      'matched',
+      listenerName(h.listener),
+      `captured on ${name} (use_original_dst), handed off: ${h.detail}`,
+      { alternatives: h.alternatives, ...originOf(h.listener) },
+    );
+    return { ...hop, listener: h.listener, how: 'handed-off' };
+  }
+  ev.trace.add(
+    'listener',
+    proxy,
+    'matched',
+    name,
+    `captured on ${name} (use_original_dst); ${h.detail}, so the connection stays on ${name} and its own filter chains decide`,
+    { alternatives: h.alternatives },
+  );
+  return {
+    ...hop,
+    listener: virtual,
+    how: 'capture',
+    stayedOnCapture: { ip: dst.ip, port: dst.port, listener: name },
+  };
+}
+
+/** Stage: a gateway has no capture; the kernel gives the connection to the listener bound to the port. */
+export function gatewayListener(ev: Evidence, hop: OnProxy): OnListener | Stop {
+  const { dump, proxy, dst } = hop;
+  const port = dst.port;
+  ev.trace.add(
+    'capture',
+    proxy,
+    'skipped',
+    'no capture',
+    `a gateway receives traffic on its own listeners; kube-proxy already translated the gateway Service's port to the pod's port ${port}`,
+  );
+  const l = boundListener(dump, dump.identity().ip, port);
+  if (l) {
+    ev.trace.add(
+      'listener',
+      proxy,
+      'matched',
+      listenerName(l),
+      `listener ${listenerName(l)} is bound to ${formatAddress(l.address)}`,
+      originOf(l),
+    );
+    return { ...hop, listener: l, how: 'bound' };
+  }
+  const ports = dump
+    .listeners()
+    .filter((x) => x.bindToPort && x.address.kind === 'socket' && serving(x))
+    .map((x) => (x.address.kind === 'socket' ? x.address.port : 0));
+  ev.trace.add(
+    'listener',
+    proxy,
+    'no-match',
+    `port ${port}`,
+    `no listener is bound to port ${port} (bound: ${[...new Set(ports)].sort((a, b) => a - b).join(', ') || 'none'}); the client's connection is refused (RST) and Envoy logs nothing`,
+  );
+  ev.trace.hint(
+    'gateway-port-without-route',
+    `Istio builds a gateway listener only for a Gateway server port that some VirtualService routes; port ${port} has none.`,
+    `Add a server for port ${port} to a Gateway selecting this gateway, and a VirtualService bound to that Gateway with a route for the port (tcp: match port ${port}); check the gateway Service exposes it.`,
+  );
+  return ev.trace.decide(
+    fail(
+      'listener',
+      'none',
+      null,
+      null,
+      `${proxy} has no listener on port ${port}: the connection is refused and nothing is logged`,
+    ),
+  );
+}
+
+/** Stage: inbound traffic arrives on the inbound capture listener (15006, or 15001 before Istio 1.3). */
+export function inboundListener(ev: Evidence, r: Receiving): ReceivingOnListener | Stop {
+  const { dump, era, proxy, dst } = r;
+  const capture = captureListener(dump, era.inboundCapturePort);
+  if (!capture) {
+    ev.trace.need(
+      `the inbound capture listener (port ${era.inboundCapturePort}) of ${proxy}: not in its dump`,
+    );
+    ev.trace.add(
+      'inbound',
+      proxy,
+      'unknown',
+      `port ${era.inboundCapturePort}`,
+      `no listener on ${era.inboundCapturePort} in ${proxy}'s dump`,
+    );
+    return ev.trace.decide(unknown('inbound', `the inbound listener of ${proxy} is not in its dump`));
+  }
+  let l: Listener = capture;
+  let how = `inbound traffic arrives on ${listenerName(capture)}`;
+  if (capture.useOriginalDst) {
+    const h = handOff(dump, dst.ip, dst.port, capture);
+    if (h.listener) {
+      l = h.listener;
+      how += ` (use_original_dst), handed off: ${h.detail}`;
+      if (h.how === 'wildcard')
+        ev.trace.hint(
+          'inbound-on-outbound-listener',
+          `Inbound traffic to ${dst.ip}:${dst.port} was handed to ${listenerName(h.listener)}, a wildcard listener meant for outbound traffic.`,
+          `Declare port ${dst.port} in a Service selecting the pod so Istio builds an inbound listener for it.`,
+        );
+    } else how += `; ${h.detail}, so ${listenerName(capture)}'s own chains decide`;
+  }
+  ev.trace.add('inbound', proxy, 'matched', listenerName(l), how);
+  return { ...r, listener: l };
 }

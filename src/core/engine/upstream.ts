@@ -1,6 +1,9 @@
 // What happens after a cluster is chosen: which endpoints it has (EDS in the dump, else Kubernetes), which
 // one the traffic reaches, and what the source's sidecar sends on that connection (plaintext, Istio mTLS or
 // TLS), from the cluster's transport_socket and transport_socket_matches (Istio auto-mTLS).
+// https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/overview and
+// .../upstream/service_discovery; Evidence read: EDS (?include_eds), the cluster's own load_assignment, else
+// the Kubernetes Endpoints/EndpointSlices or the pods a Service selects; the endpoints' tlsMode metadata.
 import { formatAddress } from '../model/address.js';
 import type { Cluster } from '../model/cluster.js';
 import type { ConfigDump } from '../model/config-dump.js';
@@ -9,6 +12,8 @@ import { obj, str } from '../model/fields.js';
 import type { MeshInventory } from '../model/k8s.js';
 import { isObject, type JsonObject } from '../model/normalize.js';
 import type { TransportSocket } from '../model/transport-socket.js';
+import { isHttp, fail, unknown, type Evidence, type Stop } from './trace.js';
+import { podByIp, type Arrival, type ToEndpoints } from './traffic.js';
 
 export interface EndpointSet {
   readonly source: 'eds' | 'cluster' | 'kubernetes' | 'original-destination' | 'none';
@@ -196,4 +201,66 @@ export function upstreamSecurity(
 
 export function endpointLabel(e: { ip: string; port: number }): string {
   return formatAddress({ kind: 'socket', ip: e.ip, port: e.port, protocol: 'TCP' });
+}
+
+/** Stage: the chosen cluster's endpoints; Envoy balances over the healthy ones (the walk follows one). */
+export function endpoints(ev: Evidence, hop: ToEndpoints): Arrival | Stop {
+  const { dump, proxy, dst, cluster: name, resolved: cluster } = hop;
+  const http = isHttp(hop.traffic.protocol);
+  const eps = endpointsOf(cluster, dump, ev.world.inventory, dst);
+  if (eps.source === 'none') {
+    ev.trace.add('endpoints', proxy, 'unknown', name, eps.detail);
+    ev.trace.need(
+      `endpoints of ${name}: save the dump with /config_dump?include_eds, or pass the Service's Endpoints with -f`,
+    );
+    return ev.trace.decide(unknown('endpoints', `the endpoints of ${name} are not known`));
+  }
+  const healthy = eps.endpoints.filter((e) => e.healthy);
+  if (healthy.length === 0) {
+    ev.trace.add(
+      'endpoints',
+      proxy,
+      'failed',
+      name,
+      `${eps.detail}: no healthy endpoint${eps.endpoints.length ? ` (${eps.endpoints.map((e) => `${endpointLabel(e)} ${e.health}`).join(', ')})` : ''}`,
+    );
+    return ev.trace.decide(
+      fail(
+        'endpoints',
+        'cluster',
+        'UH',
+        http ? 503 : null,
+        `no healthy upstream in ${name} (${http ? '503 ' : ''}UH)`,
+      ),
+    );
+  }
+  const chosen =
+    healthy.find((e) => e.ip === dst.ip) ?? healthy.find((e) => podByIp(ev.world, e.ip).dump) ?? healthy[0]!;
+  const which =
+    healthy.length === 1
+      ? `the only endpoint is ${endpointLabel(chosen)}`
+      : chosen.ip === dst.ip
+        ? `${endpointLabel(chosen)}, the destination asked for, is one of ${healthy.length} healthy endpoints`
+        : `Envoy balances over ${healthy.length} healthy endpoints; following ${endpointLabel(chosen)}`;
+  let security = upstreamSecurity(cluster, chosen.metadata);
+  if (security.kind === 'istio-mtls' && hop.alpnOverride)
+    security = { ...security, alpn: [...hop.alpnOverride, ...security.alpn] };
+  const kubeProxy =
+    cluster.type === 'EDS' ? ' (the sidecar picks the pod itself: kube-proxy is not involved)' : '';
+  ev.trace.add(
+    'endpoints',
+    proxy,
+    'matched',
+    endpointLabel(chosen),
+    `${eps.detail}; ${which}${kubeProxy}; sends ${security.detail}`,
+  );
+  if (hop.firstHop) ev.trace.endpoint = endpointLabel(chosen);
+  return {
+    sender: dump,
+    srcIp: dump.identity().ip ?? '10.0.0.1',
+    dst: { ip: chosen.ip, port: chosen.port },
+    security,
+    traffic: hop.traffic,
+    via: hop.passthrough ? 'passthrough' : 'cluster',
+  };
 }

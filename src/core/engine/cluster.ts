@@ -1,0 +1,178 @@
+// The cluster a route or tcp_proxy names: it must exist in the proxy's CDS and be active (a warming cluster is
+// not used). A name with no cluster is answered 503 with the era's flag (NC, or NR on old Envoys: era.ts)
+// (cluster_not_found); BlackHoleCluster is a STATIC cluster with no hosts, so the connection is dropped (UH)
+// (envoy-semantics.md section 5; https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/response_code_details).
+// On the receiving side, the inbound cluster's type says where the sidecar connects: STATIC 127.0.0.1 before
+// Istio 1.10, ORIGINAL_DST (the pod IP, from 127.0.0.6) since.
+// Evidence read: the dump's clusters (type, load_assignment, origin), the DestinationRules given (for a subset
+// that has no cluster), and the Istio era.
+import type { Cluster } from '../model/cluster.js';
+import { decodeCluster } from '../model/cluster.js';
+import type { ConfigDump } from '../model/config-dump.js';
+import { parseIstioClusterName } from '../model/istio.js';
+import { atLeast } from './era.js';
+import { listenerName } from './listener-select.js';
+import { fail, isHttp, originOf, unknown, type Evidence, type Stop } from './trace.js';
+import type {
+  AtApplication,
+  OnProxy,
+  ReceivingToCluster,
+  Target,
+  ToCluster,
+  ToEndpoints,
+} from './traffic.js';
+import { endpointLabel } from './upstream.js';
+
+export function clusterByName(
+  dump: ConfigDump,
+  name: string,
+): { cluster: Cluster | undefined; warming: boolean } {
+  const entries = dump.entries('cluster').filter((e) => e.name === name);
+  const usable = entries.find((e) => e.state === 'active' || e.state === 'static');
+  if (usable) return { cluster: decodeCluster(dump.resource(usable), usable.state, []), warming: false };
+  return { cluster: undefined, warming: entries.some((e) => e.state === 'warming') };
+}
+
+/** Stage: the source proxy's cluster by name; a missing cluster or the blackhole ends the walk here. */
+export function outboundCluster(ev: Evidence, hop: ToCluster): ToEndpoints | Stop {
+  const { dump, proxy, cluster: name } = hop;
+  const firstHop = ev.trace.cluster === null;
+  if (firstHop) ev.trace.cluster = name;
+  const { cluster, warming } = clusterByName(dump, name);
+  const http = isHttp(hop.traffic.protocol);
+  if (!cluster) return clusterNotFound(ev, hop, warming);
+  if (name === 'BlackHoleCluster') {
+    ev.trace.add(
+      'cluster',
+      proxy,
+      'failed',
+      name,
+      `BlackHoleCluster has no endpoints: the connection is closed${http ? ' (502/503)' : ''} with UH`,
+    );
+    blackholeHint(ev, hop);
+    return ev.trace.decide(
+      fail(
+        'cluster',
+        'blackhole',
+        'UH',
+        http ? 502 : null,
+        `${proxy} sends it to BlackHoleCluster: the connection is dropped (UH)`,
+      ),
+    );
+  }
+  const passthrough = /^(Inbound)?PassthroughCluster/.test(name);
+  ev.trace.add(
+    'cluster',
+    proxy,
+    'matched',
+    name,
+    `${cluster.type} cluster${passthrough ? ': passes the connection through to its original destination' : ''}`,
+    originOf(cluster),
+  );
+  return { ...hop, resolved: cluster, passthrough, firstHop };
+}
+
+function clusterNotFound(ev: Evidence, hop: ToCluster, warming: boolean): Stop {
+  const { dump, proxy, cluster: name } = hop;
+  const flag = hop.era.clusterNotFoundFlag;
+  const http = isHttp(hop.traffic.protocol);
+  let why = warming
+    ? `cluster ${name} is still warming (not usable)`
+    : `cluster ${name} does not exist in ${proxy}'s CDS`;
+  const parsed = parseIstioClusterName(name);
+  if (parsed?.subset) {
+    const base = `${parsed.direction}|${parsed.port ?? ''}||${parsed.fqdn}`;
+    const hasBase = clusterByName(dump, base).cluster !== undefined;
+    const drs = ev.world.inventory.istio.filter(
+      (o) =>
+        o.kind === 'DestinationRule' &&
+        typeof o.spec.host === 'string' &&
+        parsed.fqdn.startsWith(String(o.spec.host)),
+    );
+    const short = parsed.fqdn.split('.')[0]!;
+    why += `: subset ${parsed.subset} is defined by no DestinationRule for host ${short}${hasBase ? ` (the cluster without subset, ${base}, exists)` : ''}`;
+    if (drs.length)
+      why += `; DestinationRule ${drs.map((d) => `${d.namespace}/${d.name}`).join(', ')} was given but ${proxy} did not receive its subset`;
+    ev.trace.hint(
+      'subset-without-destination-rule',
+      `A route sends traffic to subset ${parsed.subset} of ${parsed.fqdn}${hop.routeOrigin ? ` (${hop.routeOrigin})` : ''}, but subsets exist only as clusters built from a DestinationRule.`,
+      `Create a DestinationRule for host ${short} with subset ${parsed.subset} (for example labels version: ${parsed.subset}); apply it before the VirtualService that uses it.`,
+    );
+  }
+  ev.trace.add(
+    'cluster',
+    proxy,
+    'failed',
+    name,
+    `${why}; Envoy answers ${http ? '503 ' : ''}${flag} (cluster_not_found)`,
+    hop.routeOrigin ? { origin: hop.routeOrigin } : {},
+  );
+  return ev.trace.decide(
+    fail(
+      'cluster',
+      'none',
+      flag,
+      http ? 503 : null,
+      `cluster not found (${http ? '503 ' : ''}${flag}): ${why}`,
+    ),
+  );
+}
+
+/** Why traffic fell into the BlackHoleCluster, and the fix for this Istio version. */
+function blackholeHint(ev: Evidence, hop: OnProxy): void {
+  const { stayedOnCapture: stayed, era, dump } = hop;
+  if (!stayed) return;
+  if (era.istio && !atLeast(era.istio, 1, 1)) {
+    const same = dump
+      .listeners()
+      .filter((l) => l.address.kind === 'socket' && l.address.port === stayed.port)
+      .map(listenerName);
+    ev.trace.hint(
+      'istio-1.0-no-listener-for-pod-ip',
+      `${era.label} builds TCP listeners only on Service ClusterIPs and on this pod's own IP (${same.join(', ') || `none on port ${stayed.port}`}); a connection to another pod's IP ${stayed.ip}:${stayed.port} matches none, and the catch-all "${stayed.listener}" listener sends it to BlackHoleCluster.`,
+      `Give the pods a headless Service for port ${stayed.port} (clusterIP: None): Istio 1.0 then builds 0.0.0.0_${stayed.port} with an ORIGINAL_DST cluster that forwards by pod IP. Or let the port bypass the sidecar: traffic.sidecar.istio.io/excludeOutboundPorts: "${stayed.port}". Istio >= 1.1 with outboundTrafficPolicy ALLOW_ANY passes unknown destinations through.`,
+    );
+  } else
+    ev.trace.hint(
+      'registry-only',
+      `No listener claims ${stayed.ip}:${stayed.port}, and ${stayed.listener}'s catch-all sends unknown destinations to BlackHoleCluster (outboundTrafficPolicy REGISTRY_ONLY).`,
+      'Add a ServiceEntry (or a Service) for the destination, or set outboundTrafficPolicy ALLOW_ANY in the mesh config or the Sidecar.',
+    );
+}
+
+/** Stage: the receiving sidecar's inbound cluster says where it connects to reach the app. */
+export function inboundCluster(ev: Evidence, r: ReceivingToCluster): AtApplication | Stop {
+  const { dump, proxy, dst, via, cluster: name } = r;
+  const { cluster } = clusterByName(dump, name);
+  if (!cluster) {
+    ev.trace.add('inbound', proxy, 'failed', name, `inbound cluster ${name} does not exist`);
+    return ev.trace.decide(
+      fail('inbound', via, r.era.clusterNotFoundFlag, null, `inbound cluster ${name} missing on ${proxy}`),
+    );
+  }
+  let target: Target;
+  let how: string;
+  if (cluster.type === 'ORIGINAL_DST') {
+    target = dst;
+    const bind = /127\.0\.0\.6/.test(JSON.stringify(cluster.raw.upstream_bind_config ?? ''))
+      ? ' from source 127.0.0.6'
+      : '';
+    how = `ORIGINAL_DST: the sidecar connects to the pod IP ${endpointLabel(dst)}${bind} (Istio >= 1.10 inbound forwarding)`;
+  } else {
+    const ep = cluster.loadAssignment?.endpoints.find((e) => e.address.kind === 'socket');
+    if (!ep || ep.address.kind !== 'socket') {
+      ev.trace.add(
+        'inbound',
+        proxy,
+        'unknown',
+        name,
+        `inbound cluster ${name} (${cluster.type}) lists no socket endpoint`,
+      );
+      return ev.trace.decide(unknown('inbound', 'inbound cluster target unknown'));
+    }
+    target = { ip: ep.address.ip, port: ep.address.port };
+    how = `${cluster.type}: the sidecar connects to ${endpointLabel(target)}${target.ip.startsWith('127.') ? ' (loopback: Istio < 1.10 forwards inbound traffic to localhost)' : ''}`;
+  }
+  ev.trace.add('inbound', proxy, 'matched', name, how, originOf(cluster));
+  return { dump, pod: r.pod, proxy, dst, target, traffic: r.traffic, via };
+}

@@ -1,0 +1,225 @@
+// The network filters of the chosen chain: Envoy runs them in order, and the last one (the terminal filter)
+// decides where the bytes go: tcp_proxy forwards the connection to a cluster, http_connection_manager parses
+// HTTP and hands each request to the router (envoy-semantics.md section 3;
+// https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/listeners/network_filters). Non-HTTP bytes
+// into an HCM fail in the codec before any route is looked at (400, DPE since Envoy 1.14).
+// Evidence read: the chain's filters (tcp_proxy cluster/weighted_clusters, HCM rds/route_config/http_filters),
+// the route configuration it names, and the Services whose port names made the port HTTP (model/protocol.ts).
+import type { FilterChain, HttpConnectionManager, NetworkFilter, TcpProxy } from '../model/listener.js';
+import { isHttpProtocol, resolvePortProtocol } from '../model/protocol.js';
+import type { RouteConfig } from '../model/route.js';
+import { atLeast } from './era.js';
+import { httpRequest, routeConfigByName } from './http-route.js';
+import { listenerName } from './listener-select.js';
+import { routeLabel, routeRequest } from './route-table.js';
+import { chainLabel } from './filter-chain.js';
+import { fail, isHttp, unknown, type Evidence, type Stop } from './trace.js';
+import type { OnChain, ReceivingOnChain, ReceivingToCluster, ToCluster } from './traffic.js';
+
+export type OnFilter =
+  | (OnChain & { readonly kind: 'tcp_proxy'; readonly tcp: TcpProxy })
+  | (OnChain & { readonly kind: 'hcm'; readonly hcm: HttpConnectionManager });
+
+/** The chain's HTTP routing or its tcp_proxy route table: the filter that decides where traffic goes. */
+export function routingFilter(chain: FilterChain): HttpConnectionManager | TcpProxy | undefined {
+  return chain.filters.find(
+    (f): f is HttpConnectionManager | TcpProxy =>
+      f.kind === 'http_connection_manager' || f.kind === 'tcp_proxy',
+  );
+}
+
+function otherFilters(chain: FilterChain): string {
+  const names = chain.filters
+    .filter((f: NetworkFilter) => f.kind === 'other')
+    .map((f) => f.name || (f.kind === 'other' ? (f.typeUrl ?? '?') : '?'));
+  return names.length ? ` (also runs: ${names.join(', ')})` : '';
+}
+
+/** Stage: which terminal filter of the chain the connection meets. */
+export function networkFilter(ev: Evidence, hop: OnChain): OnFilter | Stop {
+  const filter = routingFilter(hop.chain);
+  if (filter?.kind === 'tcp_proxy') return { ...hop, kind: 'tcp_proxy', tcp: filter };
+  if (filter?.kind === 'http_connection_manager') return { ...hop, kind: 'hcm', hcm: filter };
+  ev.trace.add(
+    'networkFilter',
+    hop.proxy,
+    'unknown',
+    hop.chain.filters.map((x) => x.name).join(', ') || '(none)',
+    'the chain has neither an HTTP connection manager nor a tcp_proxy; meshctl cannot follow it',
+  );
+  return ev.trace.decide(
+    unknown(
+      'networkFilter',
+      `chain ${chainLabel(hop.chain)} of ${listenerName(hop.listener)} ends in a filter meshctl does not simulate`,
+    ),
+  );
+}
+
+/** Stage: tcp_proxy forwards the connection's bytes to its cluster (the heaviest of weighted clusters). */
+export function tcpProxy(ev: Evidence, hop: OnFilter & { kind: 'tcp_proxy' }): ToCluster | Stop {
+  const weighted = hop.tcp.weightedClusters;
+  const cluster = hop.tcp.cluster ?? [...weighted].sort((a, b) => b.weight - a.weight)[0]?.name;
+  const dist = weighted.length
+    ? `; weighted: ${weighted.map((w) => `${w.name} ${w.weight}`).join(', ')} (following the heaviest)`
+    : '';
+  ev.trace.add(
+    'networkFilter',
+    hop.proxy,
+    'matched',
+    'tcp_proxy',
+    `tcp_proxy forwards the connection's bytes to cluster ${cluster ?? '(none)'}${dist}${otherFilters(hop.chain)}`,
+  );
+  if (!cluster)
+    return ev.trace.decide(fail('networkFilter', 'none', 'NR', null, 'the tcp_proxy names no cluster'));
+  return { ...hop, cluster, routeOrigin: undefined };
+}
+
+export type OnRouteTable = OnFilter & {
+  readonly kind: 'hcm';
+  readonly rc: RouteConfig | undefined;
+  readonly rcName: string;
+};
+
+/** Stage: the HTTP connection manager parses the bytes as HTTP and looks up its route configuration. */
+export function httpConnectionManager(ev: Evidence, hop: OnFilter & { kind: 'hcm' }): OnRouteTable | Stop {
+  const { hcm, traffic, proxy } = hop;
+  const rcName = hcm.rds ?? hcm.routeConfig?.name ?? '(inline)';
+  ev.trace.add(
+    'networkFilter',
+    proxy,
+    isHttp(traffic.protocol) ? 'matched' : 'failed',
+    'http_connection_manager',
+    `the chain parses HTTP and routes with ${hcm.rds !== undefined ? `RDS route configuration ${hcm.rds}` : 'an inline route configuration'}${otherFilters(hop.chain)}`,
+  );
+  const rc = hcm.routeConfig ?? (hcm.rds !== undefined ? routeConfigByName(hop.dump, hcm.rds) : undefined);
+  const alpn = hcm.httpFilters.some((f) => f === 'istio.alpn' || f === 'envoy.filters.http.alpn');
+  const next = {
+    ...hop,
+    rc,
+    rcName,
+    ...(alpn ? { alpnOverride: [traffic.protocol === 'http' ? 'istio-http/1.1' : 'istio-h2'] } : {}),
+  };
+  return isHttp(traffic.protocol) ? next : notHttp(ev, next);
+}
+
+/** Non-HTTP bytes into an HCM: the codec fails before any routing. */
+function notHttp(ev: Evidence, hop: OnRouteTable): Stop {
+  const { era, rc, rcName, dst, traffic, proxy, listener: l } = hop;
+  const dpe = era.envoy ? atLeast(era.envoy, 1, 14) : true;
+  let asHttp = '';
+  if (rc) {
+    const req = httpRequest(traffic, dst);
+    const d = routeRequest(rc, req);
+    if (d.kind === 'no-virtual-host')
+      asHttp = ` Even an HTTP request would fail: route configuration ${rcName} has no virtual host for Host "${req.host}" (404 NR).`;
+  }
+  // Which Service port made it HTTP, by the same protocol rules lint uses (model/protocol.ts).
+  const why = ev.world.inventory.services
+    .flatMap((svc) =>
+      svc.ports.filter((p) => p.port === dst.port).map((p) => ({ svc, p, r: resolvePortProtocol(p) })),
+    )
+    .find((x) => isHttpProtocol(x.r.protocol));
+  const because = why
+    ? ` Service ${why.svc.namespace}/${why.svc.name} declares port ${dst.port} ${why.r.from === 'appProtocol' ? `with appProtocol ${why.p.appProtocol}` : `as "${why.p.name}"`}, which Istio reads as ${why.r.protocol}.`
+    : '';
+  ev.trace.hint(
+    'non-http-into-http-port',
+    `Port ${dst.port} is served as HTTP by ${listenerName(l)}, but the client speaks ${traffic.protocol === 'tcp' ? 'a non-HTTP protocol' : traffic.protocol}: Envoy's HTTP codec rejects the first bytes (400, connection closed).${because}${asHttp}`,
+    `Name the Service port tcp-${why?.p.name?.replace(/^[a-z0-9]+-?/i, '') || '<name>'} (or set appProtocol: tcp) so Istio proxies it as TCP.`,
+  );
+  return ev.trace.decide(
+    fail(
+      'networkFilter',
+      'none',
+      dpe ? 'DPE' : null,
+      400,
+      `${listenerName(l)} on ${proxy} expects HTTP on port ${dst.port}; ${traffic.protocol.toUpperCase()} bytes fail to parse and the connection is closed`,
+    ),
+  );
+}
+
+/** Stage: the receiving sidecar's inbound chain forwards by tcp_proxy, or routes HTTP to an inbound cluster. */
+export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToCluster | Stop {
+  const { chain, proxy, traffic, dst, via } = r;
+  const filter = routingFilter(chain);
+  let cluster: string | undefined;
+  if (filter?.kind === 'tcp_proxy') {
+    cluster = filter.cluster ?? filter.weightedClusters[0]?.name;
+    ev.trace.add(
+      'networkFilter',
+      proxy,
+      'matched',
+      'tcp_proxy',
+      `tcp_proxy to ${cluster ?? '(none)'}${otherFilters(chain)}`,
+    );
+  } else if (filter?.kind === 'http_connection_manager') {
+    if (!isHttp(traffic.protocol)) {
+      ev.trace.add(
+        'networkFilter',
+        proxy,
+        'failed',
+        'http_connection_manager',
+        `the inbound chain parses HTTP; ${traffic.protocol} bytes fail to parse${otherFilters(chain)}`,
+      );
+      return ev.trace.decide(
+        fail(
+          'inbound',
+          via,
+          'DPE',
+          400,
+          `${proxy} expects HTTP on port ${dst.port}; the connection is closed`,
+        ),
+      );
+    }
+    const routed = inboundRoute(ev, r, filter);
+    if (typeof routed === 'symbol') return routed;
+    cluster = routed;
+  } else {
+    ev.trace.add(
+      'networkFilter',
+      proxy,
+      'unknown',
+      chain.filters.map((x) => x.name).join(', '),
+      'the inbound chain has no routing filter meshctl simulates',
+    );
+    return ev.trace.decide(unknown('inbound', 'inbound chain not simulated'));
+  }
+  if (!cluster)
+    return ev.trace.decide(fail('inbound', via, 'NR', null, 'the inbound filter names no cluster'));
+  return { ...r, cluster };
+}
+
+/** The inbound HCM's route: one table, usually one catch-all route to the inbound cluster. */
+function inboundRoute(
+  ev: Evidence,
+  r: ReceivingOnChain,
+  hcm: HttpConnectionManager,
+): string | undefined | Stop {
+  const { dump, proxy, traffic, dst, via, chain } = r;
+  const rc = hcm.routeConfig ?? (hcm.rds ? routeConfigByName(dump, hcm.rds) : undefined);
+  if (!rc) {
+    ev.trace.add(
+      'networkFilter',
+      proxy,
+      'failed',
+      hcm.rds ?? 'route config',
+      'the inbound route configuration is not in the dump',
+    );
+    return ev.trace.decide(
+      fail('inbound', via, 'NR', 404, `${proxy}'s inbound route configuration is missing`),
+    );
+  }
+  const d = routeRequest(rc, httpRequest(traffic, dst));
+  if (d.kind !== 'route') {
+    ev.trace.add('networkFilter', proxy, 'failed', rc.name, `no inbound route matches (${d.kind}): 404 NR`);
+    return ev.trace.decide(fail('inbound', via, 'NR', 404, `no inbound route on ${proxy}`));
+  }
+  ev.trace.add(
+    'networkFilter',
+    proxy,
+    'matched',
+    `http_connection_manager ${rc.name || 'inline'}`,
+    `inbound route ${routeLabel(d.route, d.index)} to ${d.cluster ?? d.route.action.kind}${otherFilters(chain)}`,
+  );
+  return d.cluster;
+}

@@ -1,0 +1,138 @@
+// What every stage of the walk shares: the trace the steps are written into, the step that decided the outcome
+// (with the Envoy consequence it carries: response flag, HTTP status, the sentence for a person), the origin of a
+// config object (Istio writes the Istio resource behind it into filter_metadata.istio.config), and the one
+// function that turns the steps into the Explanation's outcome (cli-contract.md "What the outcome fields mean").
+import type { ConfigDump } from '../model/config-dump.js';
+import { describeRef, type ConfigRef } from '../model/istio.js';
+import { proxyLabel } from '../model/proxy.js';
+import type { Alternative, Hint, Outcome, Protocol, Stage, Step, StepResult, Via } from './types.js';
+import type { World } from './traffic.js';
+
+/** The consequence a deciding step carries: what Envoy does to the traffic there. */
+export interface Verdict {
+  readonly result: Outcome['result'];
+  readonly via: Via;
+  readonly flag: string | null;
+  readonly status: number | null;
+  readonly stage: Stage | null;
+  readonly summary: string;
+}
+
+/** How many near misses a step keeps: enough to see why, not the whole listener. */
+const MAX_ALTERNATIVES = 12;
+
+export interface StepExtra {
+  /** The Istio resource behind the object, as `Kind namespace/name`. */
+  readonly origin?: string | undefined;
+  /** The near misses: the objects of the same list that were not chosen, and why. */
+  readonly alternatives?: readonly Alternative[] | undefined;
+}
+
+export class Trace {
+  readonly steps: Step[] = [];
+  readonly hints: Hint[] = [];
+  readonly missing: string[] = [];
+  cluster: string | null = null;
+  endpoint: string | null = null;
+  /** The deciding step's position in `steps` and its consequence; set once, by `decide`. */
+  private decision: { readonly at: number; readonly verdict: Verdict } | undefined;
+  /** Steps whose route retries connect failures (Istio's default retry policy): UF is then logged UF,URX. */
+  private readonly retrying = new Set<Step>();
+
+  add(
+    stage: Stage,
+    proxy: string,
+    result: StepResult,
+    name: string,
+    detail: string,
+    extra: StepExtra = {},
+  ): void {
+    const step: Step = { stage, proxy, result, name, detail };
+    if (extra.origin) Object.assign(step, { origin: extra.origin });
+    if (extra.alternatives?.length)
+      Object.assign(step, { alternatives: extra.alternatives.slice(0, MAX_ALTERNATIVES) });
+    this.steps.push(step);
+  }
+  /** The last step retries connect failures (route retry_policy.retry_on). */
+  retriesConnectFailure(): void {
+    const last = this.steps[this.steps.length - 1];
+    if (last) this.retrying.add(last);
+  }
+  hint(id: string, message: string, fix: string): void {
+    if (!this.hints.some((h) => h.id === id)) this.hints.push({ id, message, fix });
+  }
+  need(what: string): void {
+    if (!this.missing.includes(what)) this.missing.push(what);
+  }
+  /** The last step written decided the outcome; the walk stops here. */
+  decide(verdict: Verdict): Stop {
+    if (!this.decision) this.decision = { at: this.steps.length - 1, verdict };
+    return STOP;
+  }
+  /** The outcome, derived from the deciding step and the steps before it. */
+  outcome(protocol: Protocol): Outcome {
+    const d = this.decision;
+    if (!d) throw new Error('the walk ended without a deciding step');
+    let flag = d.verdict.flag;
+    const before = this.steps.slice(0, d.at + 1);
+    if (flag === 'UF' && before.some((s) => this.retrying.has(s))) flag = 'UF,URX';
+    return {
+      result: d.verdict.result,
+      via: d.verdict.via,
+      responseFlag: flag,
+      httpStatus: isHttp(protocol) ? d.verdict.status : null,
+      cluster: this.cluster,
+      endpoint: this.endpoint,
+      failedStage: d.verdict.result === 'failed' ? d.verdict.stage : null,
+      summary: d.verdict.summary,
+    };
+  }
+}
+
+/** The walk ends at a stage: its deciding step is in the trace. */
+export const STOP = Symbol('stop');
+export type Stop = typeof STOP;
+
+/** What every stage reads besides the traffic: the inputs and the trace it writes its steps into. */
+export interface Evidence {
+  readonly world: World;
+  readonly trace: Trace;
+}
+
+export function fail(
+  stage: Stage,
+  via: Via,
+  flag: string | null,
+  status: number | null,
+  summary: string,
+): Verdict {
+  return { result: 'failed', via, flag, status, stage, summary };
+}
+
+export function delivered(via: Via, summary: string): Verdict {
+  return { result: 'delivered', via, flag: null, status: null, stage: null, summary };
+}
+
+export function unknown(stage: Stage, summary: string): Verdict {
+  return {
+    result: 'unknown',
+    via: 'none',
+    flag: null,
+    status: null,
+    stage: null,
+    summary: `${summary} (stage ${stage})`,
+  };
+}
+
+export function label(dump: ConfigDump): string {
+  return proxyLabel(dump.identity()) ?? dump.source;
+}
+
+export function isHttp(p: Protocol): boolean {
+  return p === 'http' || p === 'http2' || p === 'grpc';
+}
+
+/** The Istio resource behind a config object (filter_metadata.istio.config), for a step's `origin`. */
+export function originOf(o: { readonly origin?: ConfigRef | undefined }): { origin?: string } {
+  return o.origin ? { origin: describeRef(o.origin) } : {};
+}
