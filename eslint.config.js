@@ -41,6 +41,29 @@ export default tseslint.config(
     },
   },
   {
+    // Issue 15: a stage, a rule or a model file a newcomer can read in one sitting.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 80 }],
+    },
+  },
+  {
+    // Not engine code, and older than the rule: the streaming JSON scanner and dump index (one hot loop each,
+    // split only with a benchmark), the K8s object reader, the route model and the config diff. Splitting
+    // them is its own piece of work; new files do not join this list. src/core/replay is being written as the
+    // rule lands (the replay bootstrap and the conformance corpus); its owners bring it under the rule.
+    files: [
+      'src/core/replay/**/*.ts',
+      'src/core/model/json-structure.ts',
+      'src/core/model/dump-index.ts',
+      'src/core/model/k8s.ts',
+      'src/core/model/route.ts',
+      'src/core/diff/config-diff.ts',
+    ],
+    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
+  },
+  {
     files: ['src/render/**/*.ts'],
     rules: {
       'no-console': 'error',
