@@ -57,3 +57,108 @@ describe('the snapshot index is read through its schema', () => {
     );
   });
 });
+
+const inbound = (...extra: string[]) => [
+  'explain',
+  'inbound',
+  'my-release-zookeeper-0',
+  '--port',
+  '3888',
+  '--snapshot',
+  STORY4,
+  ...extra,
+];
+
+function manifest(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('Kubernetes and Istio objects are read through their schemas', () => {
+  it('names the file, the line of the field, the object and its path for a port that is a string', () => {
+    const file = manifest(
+      'svc.yaml',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  namespace: default\nspec:\n  ports:\n  - name: http\n    port: "9080"\n',
+    );
+    assertOneSentence(
+      meshctl(inbound('-f', file)),
+      /^error: .*svc\.yaml: line 9: Service default\/reviews: spec\.ports\[0\]\.port: expected number, received string\nhint: meshctl reads this field of a Service/,
+    );
+  });
+  it('refuses an annotation that YAML made a boolean (it would have been read as no annotation)', () => {
+    const file = manifest(
+      'pod.yaml',
+      '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n    sidecar.istio.io/inject: true\nspec:\n  containers:\n  - name: app\n',
+    );
+    assertOneSentence(
+      meshctl(inbound('-f', file)),
+      /^error: .*pod\.yaml: line 7: Pod web: metadata\.annotations\["sidecar\.istio\.io\/inject"\]: expected a string \(quote it in YAML\), received boolean\n/,
+    );
+  });
+  it('finds the item of a List, and an EndpointSlice whose addresses are not a list', () => {
+    const file = manifest(
+      'list.json',
+      JSON.stringify(
+        {
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ok' }, spec: { ports: [{ port: 80 }] } },
+            {
+              apiVersion: 'discovery.k8s.io/v1',
+              kind: 'EndpointSlice',
+              metadata: { name: 'bad-abc', namespace: 'shop' },
+              endpoints: [{ addresses: '10.0.0.1' }],
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+    assertOneSentence(
+      meshctl(inbound('-f', file)),
+      /^error: .*list\.json: line \d+: EndpointSlice shop\/bad-abc: endpoints\[0\]\.addresses: expected array, received string\n/,
+    );
+  });
+  it('checks the Istio fields meshctl reads: a DestinationRule needs its host', () => {
+    const file = manifest(
+      'dr.yaml',
+      'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\nspec:\n  subsets:\n  - name: v1\n',
+    );
+    assertOneSentence(
+      meshctl(inbound('-f', file)),
+      /^error: .*dr\.yaml: line \d+: DestinationRule reviews: spec\.host: expected string, received undefined\n/,
+    );
+  });
+  it('accepts fields it does not read, of any shape', () => {
+    const file = manifest(
+      'extra.yaml',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: extra\n  finalizers: [x]\nspec:\n  ports:\n  - port: 80\n    targetPort: http\n  ipFamilies: [IPv4]\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 10}}\n',
+    );
+    const r = meshctl(inbound('-f', file));
+    assert.notEqual(r.code, 2, r.stderr);
+  });
+});
+
+describe('--sockets files are checked after parsing', () => {
+  it('refuses a port out of range and an address that is no IP, with the line', () => {
+    const port = manifest(
+      'ss-port.txt',
+      'State Recv-Q Send-Q Local Peer\nLISTEN 0 128 10.96.8.10:99999 0.0.0.0:*\n',
+    );
+    assertOneSentence(
+      meshctl(inbound('--sockets', `my-release-zookeeper-0=${port}`)),
+      /^error: .*ss-port\.txt: line 2: port 99999: expected a port number \(0-65535\)\n/,
+    );
+    const ip = manifest(
+      'ss-ip.txt',
+      'State Recv-Q Send-Q Local Peer\nLISTEN 0 128 10.96.8.256:3888 0.0.0.0:*\n',
+    );
+    assertOneSentence(
+      meshctl(inbound('--sockets', `my-release-zookeeper-0=${ip}`)),
+      /^error: .*ss-ip\.txt: line 2: ip "10\.96\.8\.256": expected an IPv4 or IPv6 address\n/,
+    );
+  });
+});

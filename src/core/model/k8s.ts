@@ -3,6 +3,9 @@
 // manifests (`-f`), snapshots or the API; each object remembers the file and line it came from.
 import { isObject, type JsonObject } from './normalize.js';
 import { arr, num, obj, objects, str } from './fields.js';
+import { InputError } from '../diagnostics/errors.js';
+import { checkK8sObject } from '../schema/k8s.js';
+import { issuePath } from '../schema/zod-issue.js';
 
 export interface SourceLocation {
   readonly file: string;
@@ -155,21 +158,50 @@ function podFrom(
   };
 }
 
-/** Adds one Kubernetes object (any kind; unknown kinds are ignored) to the inventory. */
-export function addObject(inv: MeshInventory, o: JsonObject, location: SourceLocation | undefined): void {
+/** The line of a field inside the object (its path made of names and indices), when the source knows it. */
+export type LocateField = (path: ReadonlyArray<string | number>) => number | undefined;
+
+/**
+ * Adds one Kubernetes object (any kind; unknown kinds are ignored) to the inventory. The fields meshctl reads
+ * are checked against core/schema/k8s.ts first: a wrong one is an InputError naming the file, the line of the
+ * field, the object and the path inside it.
+ */
+export function addObject(
+  inv: MeshInventory,
+  o: JsonObject,
+  location: SourceLocation | undefined,
+  locate?: LocateField,
+): void {
   const kind = str(o, 'kind') ?? '';
-  const meta = obj(o, 'metadata');
-  const ns = str(meta, 'namespace') ?? 'default';
-  const spec = obj(o, 'spec');
   if (kind === 'List' || kind.endsWith('List')) {
-    for (const item of objects(o, 'items')) {
+    objects(o, 'items').forEach((item, i) => {
       // built-in list items carry no kind: take it from the list's own kind
       const itemKind =
         str(item, 'kind') ?? (kind.endsWith('List') && kind !== 'List' ? kind.slice(0, -4) : undefined);
-      addObject(inv, itemKind ? { ...item, kind: itemKind } : item, location);
-    }
+      addObject(
+        inv,
+        itemKind ? { ...item, kind: itemKind } : item,
+        location,
+        locate && ((path) => locate(['items', i, ...path])),
+      );
+    });
     return;
   }
+  const istio = ISTIO_KINDS.has(kind) && (str(o, 'apiVersion')?.includes('istio.io') ?? false);
+  const problem = checkK8sObject(kind, istio, o);
+  if (problem) {
+    const line = locate?.(problem.path) ?? location?.line;
+    const where = location ? `${location.file}${line !== undefined ? `: line ${line}` : ''}` : 'from the API';
+    const name = str(obj(o, 'metadata'), 'name');
+    const ns0 = str(obj(o, 'metadata'), 'namespace');
+    throw new InputError(
+      `${where}: ${kind}${name ? ` ${ns0 ? `${ns0}/` : ''}${name}` : ''}: ${issuePath(problem.path)}: ${problem.message}`,
+      `meshctl reads this field of a ${kind}; fix it as the Kubernetes${istio ? '/Istio' : ''} API defines it`,
+    );
+  }
+  const meta = obj(o, 'metadata');
+  const ns = str(meta, 'namespace') ?? 'default';
+  const spec = obj(o, 'spec');
   if (kind === 'Pod') {
     inv.pods.push(podFrom(meta, spec, obj(o, 'status'), ns, location));
     return;
@@ -255,7 +287,7 @@ export function addObject(inv: MeshInventory, o: JsonObject, location: SourceLoc
     inv.pods.push(pod);
     return;
   }
-  if (ISTIO_KINDS.has(kind) && str(o, 'apiVersion')?.includes('istio.io')) {
+  if (istio) {
     inv.istio.push({ kind, name: str(meta, 'name') ?? '', namespace: ns, spec: spec ?? {}, location });
   }
 }

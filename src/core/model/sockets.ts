@@ -1,10 +1,19 @@
 // Listening sockets as people copy them from a pod: /proc/net/tcp and tcp6, `ss -ltn`, `netstat -ltn` or
 // `netstat -natp`. Only LISTEN sockets are kept; they are the evidence for "connection refused".
-export interface ListeningSocket {
-  readonly ip: string;
-  readonly port: number;
-  readonly family: 4 | 6;
-}
+import { z } from 'zod';
+
+/**
+ * A socket as parsed, checked before it becomes evidence: the line formats' regexes take any digits and any
+ * text before the colon, so `ss` output with a port of 99999 or an address like 10.0.0.256 would otherwise
+ * be believed.
+ */
+export const ListeningSocketSchema = z.strictObject({
+  ip: z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' }),
+  port: z.number().int().min(0).max(65535, { error: 'expected a port number (0-65535)' }),
+  family: z.union([z.literal(4), z.literal(6)]),
+});
+
+export type ListeningSocket = z.infer<typeof ListeningSocketSchema>;
 
 export type SocketParse =
   { ok: true; sockets: ListeningSocket[]; format: string } | { ok: false; line: number; message: string };
@@ -43,6 +52,16 @@ export function parseSockets(text: string): SocketParse {
   const lines = text.split('\n');
   const sockets: ListeningSocket[] = [];
   let format = '';
+  let bad: { line: number; message: string } | undefined;
+  const add = (line: number, socket: ListeningSocket) => {
+    const r = ListeningSocketSchema.safeParse(socket);
+    if (r.success) sockets.push(socket);
+    else
+      bad ??= {
+        line,
+        message: `${r.error.issues[0]!.path.join('.')} ${JSON.stringify(socket[r.error.issues[0]!.path[0] as keyof ListeningSocket])}: ${r.error.issues[0]!.message}`,
+      };
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (!line) continue;
@@ -54,7 +73,7 @@ export function parseSockets(text: string): SocketParse {
       format = '/proc/net/tcp';
       if (proc[3]!.toUpperCase() !== '0A') continue; // 0A = TCP_LISTEN
       const v6 = proc[1]!.length === 32;
-      sockets.push({
+      add(i + 1, {
         ip: v6 ? hexV6(proc[1]!) : hexV4(proc[1]!),
         port: parseInt(proc[2]!, 16),
         family: v6 ? 6 : 4,
@@ -69,7 +88,7 @@ export function parseSockets(text: string): SocketParse {
       const hp = splitHostPort(cols[ssAt]!);
       if (hp) {
         format = 'ss';
-        sockets.push({ ...hp, family: hp.ip.includes(':') ? 6 : 4 });
+        add(i + 1, { ...hp, family: hp.ip.includes(':') ? 6 : 4 });
         continue;
       }
     }
@@ -78,7 +97,7 @@ export function parseSockets(text: string): SocketParse {
       format = 'netstat';
       if (cols[5] !== 'LISTEN') continue;
       const hp = splitHostPort(cols[3]!.replace(/^:::/, '[::]:'));
-      if (hp) sockets.push({ ...hp, family: cols[0] === 'tcp6' || hp.ip.includes(':') ? 6 : 4 });
+      if (hp) add(i + 1, { ...hp, family: cols[0] === 'tcp6' || hp.ip.includes(':') ? 6 : 4 });
       continue;
     }
     if (/^(udp6?|unix|raw)\b/.test(cols[0] ?? '')) continue;
@@ -88,6 +107,7 @@ export function parseSockets(text: string): SocketParse {
       message: `not a /proc/net/tcp, ss or netstat line: ${JSON.stringify(line.slice(0, 80))}`,
     };
   }
+  if (bad) return { ok: false, ...bad };
   if (!format)
     return {
       ok: false,

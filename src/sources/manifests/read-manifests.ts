@@ -7,7 +7,8 @@ import { manifestFiles } from './files.js';
 import { lintResourcesFromText } from './lint-input.js';
 
 export function addManifestText(inv: MeshInventory, file: string, text: string): void {
-  for (const r of lintResourcesFromText(file, text)) addObject(inv, r.raw, { file, line: r.locate([]).line });
+  for (const r of lintResourcesFromText(file, text))
+    addObject(inv, r.raw, { file, line: r.locate([]).line }, (path) => r.locate([...path]).line);
 }
 
 export async function loadManifests(paths: string[], stdin?: () => Promise<Buffer>): Promise<MeshInventory> {
