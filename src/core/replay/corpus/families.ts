@@ -512,11 +512,8 @@ function chainsWorld(istio: string): CorpusWorld {
         {
           pod: GW,
           dump: gwDump,
-          sockets: [
-            ['0.0.0.0', 8443],
-            ['0.0.0.0', 9443],
-            ['127.0.0.1', 15000],
-          ],
+          // a gateway pod runs Envoy alone: no app sockets (its listeners are Envoy's own)
+          sockets: null,
         },
         ...ups.map((u) => ({ pod: u, dump: null, sockets: [['0.0.0.0', 9000]] as [string, number][] })),
       ],
