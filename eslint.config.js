@@ -51,10 +51,11 @@ export default tseslint.config(
   {
     // Not engine code, and older than the rule: the streaming JSON scanner and dump index (one hot loop each,
     // split only with a benchmark), the K8s object reader, the route model and the config diff. Splitting
-    // them is its own piece of work; new files do not join this list. src/core/replay is being written as the
-    // rule lands (the replay bootstrap and the conformance corpus); its owners bring it under the rule.
+    // them is its own piece of work; new files do not join this list. The conformance corpus was being
+    // written as the rule landed; its owner brings it under the rule (the replay bootstrap is under it).
     files: [
-      'src/core/replay/**/*.ts',
+      'src/core/replay/corpus/**/*.ts',
+      'src/core/replay/routing-check.ts',
       'src/core/model/json-structure.ts',
       'src/core/model/dump-index.ts',
       'src/core/model/k8s.ts',

@@ -1,0 +1,67 @@
+// The access log every replay bootstrap writes (one JSON line per connection or request, on every listener,
+// HCM and tcp_proxy), and its records read back by replay's observation.
+import { isObject, type JsonObject } from '../model/normalize.js';
+
+/**
+ * The access-log format on every listener, HCM and tcp_proxy: JSON lines whose values are Envoy's command
+ * operators (https://www.envoyproxy.io/docs/envoy/v1.40.0/configuration/observability/access_log/usage).
+ * `log` says which kind of log wrote the line; the rest are named after the operator they hold.
+ */
+export function accessLogFormat(kind: 'listener' | 'http' | 'tcp'): JsonObject {
+  return {
+    log: kind,
+    access_log_type: '%ACCESS_LOG_TYPE%',
+    listener_name: '%LISTENER_NAME%',
+    filter_chain_name: '%FILTER_CHAIN_NAME%',
+    route_name: '%ROUTE_NAME%',
+    upstream_cluster: '%UPSTREAM_CLUSTER%',
+    upstream_host: '%UPSTREAM_HOST%',
+    upstream_local_address: '%UPSTREAM_LOCAL_ADDRESS%',
+    upstream_transport_failure_reason: '%UPSTREAM_TRANSPORT_FAILURE_REASON%',
+    response_flags: '%RESPONSE_FLAGS%',
+    response_code: '%RESPONSE_CODE%',
+    response_code_details: '%RESPONSE_CODE_DETAILS%',
+    connection_termination_details: '%CONNECTION_TERMINATION_DETAILS%',
+    downstream_local_address: '%DOWNSTREAM_LOCAL_ADDRESS%',
+    downstream_remote_address: '%DOWNSTREAM_REMOTE_ADDRESS%',
+    requested_server_name: '%REQUESTED_SERVER_NAME%',
+    downstream_tls_version: '%DOWNSTREAM_TLS_VERSION%',
+    downstream_peer_uri_san: '%DOWNSTREAM_PEER_URI_SAN%',
+    upstream_peer_uri_san: '%UPSTREAM_PEER_URI_SAN%',
+    protocol: '%PROTOCOL%',
+    method: '%REQ(:METHOD)%',
+    authority: '%REQ(:AUTHORITY)%',
+    path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+    bytes_received: '%BYTES_RECEIVED%',
+    bytes_sent: '%BYTES_SENT%',
+    connection_id: '%CONNECTION_ID%',
+    start_time: '%START_TIME%',
+  };
+}
+
+/** One line of the replay access log, read back. Absent values ("-" or null) are left out. */
+export interface ReplayLogRecord {
+  readonly log: 'listener' | 'http' | 'tcp';
+  readonly fields: Readonly<Record<string, string | number>>;
+}
+
+/** The JSON lines an Envoy running a replay bootstrap wrote; lines that are not such records are skipped. */
+export function parseReplayLog(text: string): ReplayLogRecord[] {
+  const out: ReplayLogRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!isObject(v) || (v.log !== 'listener' && v.log !== 'http' && v.log !== 'tcp')) continue;
+    const fields: Record<string, string | number> = {};
+    for (const [k, x] of Object.entries(v))
+      if (k !== 'log' && x !== null && x !== '-' && (typeof x === 'string' || typeof x === 'number'))
+        fields[k] = x;
+    out.push({ log: v.log, fields });
+  }
+  return out;
+}
