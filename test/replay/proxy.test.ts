@@ -68,7 +68,7 @@ describe('a replay proxy', async () => {
         }
         assert.ok(tcp, 'no tcp_proxy record in the access log');
         assert.equal(tcp.fields.listener_name, '0.0.0.0_31400');
-        assert.equal(tcp.fields.filter_chain_name, '#0');
+        assert.equal(tcp.fields.filter_chain_name, 'filter_chains[0]');
         assert.equal(tcp.fields.upstream_cluster, 'outbound|3333|v1|tcp-echo.default.svc.cluster.local');
         assert.equal(tcp.fields.upstream_host, '172.16.2.90:3333');
         assert.match(String(tcp.fields.response_flags), /\bUF\b/);

@@ -29,7 +29,9 @@ export function listener(cv: Conversion, l: JsonObject): JsonObject {
     if (c) lfs.push(c);
   }
   const chains = Array.isArray(l.filter_chains) ? l.filter_chains.filter(isObject) : [];
-  out.filter_chains = chains.flatMap((c, i) => filterChain(cv, c, `${at}.filter_chains[${i}]`, `#${i}`));
+  out.filter_chains = chains.flatMap((c, i) =>
+    filterChain(cv, c, `${at}.filter_chains[${i}]`, `filter_chains[${i}]`),
+  );
   if (isObject(l.default_filter_chain)) {
     const [d, ...more] = filterChain(
       cv,
@@ -77,7 +79,7 @@ export function filterChain(cv: Conversion, c: JsonObject, at: string, fallbackN
   const out: JsonObject = { ...c };
   if (!str(out, 'name')) {
     // %FILTER_CHAIN_NAME% is how the access log says which chain took a connection: an unnamed chain is
-    // named as explain's trace names it (engine/filter-chain.ts chainLabel: `#<index>`, `default_filter_chain`)
+    // named by its place, `filter_chains[<index>]` (core/replay/compare.ts maps explain's `#<index>` to it)
     out.name = fallbackName;
   }
   if ('use_proxy_proto' in out) {

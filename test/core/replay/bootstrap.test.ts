@@ -443,8 +443,8 @@ describe('bootstrapFor', () => {
     assert.equal((filterConfig(r, 1).access_log as JsonObject[]).length, 1);
     assert.ok(!JSON.stringify(r.bootstrap).includes('/dev/stdout'));
     assert.ok(adapted(r, /replaced the dump's access logs/));
-    // unnamed chains are named as explain's trace names them: %FILTER_CHAIN_NAME% then says which one took the connection
-    assert.equal((listeners(r)[1]!.filter_chains as JsonObject[])[0]!.name, '#0');
+    // unnamed chains are named by their place: %FILTER_CHAIN_NAME% then says which one took the connection
+    assert.equal((listeners(r)[1]!.filter_chains as JsonObject[])[0]!.name, 'filter_chains[0]');
   });
 
   it('admin on 127.0.0.1:15000 by default, or where asked', () => {
@@ -590,7 +590,7 @@ describe('bootstrapFor on v2-era dumps (Istio <= 1.5)', () => {
     );
     assert.deepEqual(
       chains.map((c) => c.name),
-      ['#0 route0', '#0 route1'],
+      ['filter_chains[0] route0', 'filter_chains[0] route1'],
     );
     assert.ok(adapted(r, /split v1 tcp_proxy route tables/));
   });
