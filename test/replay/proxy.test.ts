@@ -86,6 +86,44 @@ describe('a replay proxy', async () => {
   );
 
   it(
+    'is ready at once where a route leads out of the pod, though its DNS clusters resolve nothing',
+    { skip: !bin ? why : canNamespace ? false : 'needs root and ip netns' },
+    async () => {
+      // a pod of the world has a default route (to the world's bridge); Envoy once waited there for DNS
+      // answers from the host's resolver before saying LIVE (> 30 s)
+      const routed = `mc-${process.pid}-proxyr`;
+      execFileSync('ip', ['netns', 'add', routed]);
+      try {
+        for (const args of [
+          ['link', 'set', 'lo', 'up'],
+          ['link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'r1'],
+          ['link', 'set', 'r1', 'up'],
+          ['addr', 'add', '10.99.0.2/24', 'dev', 'r0'],
+          ['link', 'set', 'r0', 'up'],
+          ['route', 'add', 'default', 'via', '10.99.0.1'],
+        ])
+          execFileSync('ip', ['-n', routed, ...args]);
+        const f = join(
+          REPO_ROOT,
+          'fixtures/real/istio/historical/v3-2020-05/istioctl/cmd/testdata/describe/productpage-v1-c7765c886-v99jb.json',
+        );
+        const started = Date.now();
+        const proxy = await startProxy(bin!, parseDump(f, readFileSync(f)), {
+          dir: join(work, 'routed'),
+          ca,
+          netns: routed,
+          timeoutMs: 15_000,
+        });
+        await proxy.stop();
+        assert.deepEqual(proxy.prepared.made.dnsClusters, ['xds-grpc', 'zipkin']);
+        assert.ok(Date.now() - started < 15_000);
+      } finally {
+        spawnSync('ip', ['netns', 'del', routed]);
+      }
+    },
+  );
+
+  it(
     "a dump Envoy rejects is one line naming the dump and Envoy's reason",
     { skip: bin ? false : why },
     async () => {

@@ -60,7 +60,7 @@ function servedClusters(cv: Conversion, dump: ConfigDump): { clusters: JsonObjec
         .slice(0, 3)
         .map((n) => `clusters[${n}]`)
         .join(', ') + (dnsClusters.length > 3 ? ', …' : ''),
-      'The replay world has no DNS server; a request routed to them fails to find a host (UH) where the real mesh would resolve it.',
+      'The replay world has no DNS server (they resolve at 127.0.0.1:53, where nothing answers, and Envoy does not wait for them to warm); a request routed to them finds no host (UH) where the real mesh would resolve it.',
     );
   return { clusters, dnsClusters };
 }
@@ -134,6 +134,16 @@ export function bootstrapFor(dump: ConfigDump, o: BootstrapOptions): ReplayBoots
     static_resources: { listeners, clusters, secrets },
     layered_runtime: { layers: [{ name: 'replay', static_layer: runtimeOf(own) }] },
   };
+  if (dnsClusters.length)
+    // the world's only resolver is none at all: queries go to the pod's own loopback and fail at once, never
+    // to the host's resolver (c-ares would otherwise retry the host's for seconds)
+    bootstrap.typed_dns_resolver_config = {
+      name: 'envoy.network.dns_resolver.cares',
+      typed_config: {
+        '@type': `${T}envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig`,
+        resolvers: [{ socket_address: { address: '127.0.0.1', port_value: 53 } }],
+      },
+    };
   if (listeners.some((l) => isObject(l.internal_listener)))
     bootstrap.bootstrap_extensions = [
       {

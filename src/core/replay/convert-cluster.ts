@@ -27,7 +27,13 @@ export function cluster(cv: Conversion, c: JsonObject, dnsClusters: string[]): J
   }
   if (str(out, 'type') === 'EDS' || isObject(out.eds_cluster_config)) staticFromEds(cv, out, c, at);
   const type = str(out, 'type') ?? 'STATIC';
-  if ((type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && hasHostnames(out)) dnsClusters.push(name);
+  if ((type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && hasHostnames(out)) {
+    dnsClusters.push(name);
+    // Envoy is ready only once every cluster has warmed, and a DNS cluster warms at its first answer, which
+    // never comes here: not waiting keeps /ready (and the replay) from hanging on it (cluster.proto
+    // wait_for_warm_on_init)
+    out.wait_for_warm_on_init = false;
+  }
   if (isObject(out.transport_socket))
     out.transport_socket = transportSocket(cv, out.transport_socket, `${at}.transport_socket`, name);
   for (const [i, m] of (Array.isArray(out.transport_socket_matches)

@@ -367,6 +367,42 @@ describe('bootstrapFor', () => {
     assert.ok(adapted(r, /STATIC with no endpoints/));
   });
 
+  it("does not wait for DNS clusters, and resolves them nowhere but the pod's loopback", () => {
+    const dns: JsonObject = {
+      name: 'zipkin',
+      type: 'STRICT_DNS',
+      connect_timeout: '1s',
+      load_assignment: {
+        cluster_name: 'zipkin',
+        endpoints: [
+          {
+            lb_endpoints: [
+              {
+                endpoint: {
+                  address: { socket_address: { address: 'zipkin.istio-system', port_value: 9411 } },
+                },
+              },
+            ],
+          },
+        ],
+      },
+    };
+    const r = convert({
+      clusters: [dns, { ...dns, name: 'by-ip', load_assignment: { cluster_name: 'by-ip', endpoints: [] } }],
+    });
+    assert.deepEqual(r.dnsClusters, ['zipkin']);
+    assert.equal(clusters(r)[0]!.wait_for_warm_on_init, false);
+    assert.equal(clusters(r)[1]!.wait_for_warm_on_init, undefined);
+    assert.match(
+      JSON.stringify(r.bootstrap.typed_dns_resolver_config),
+      /"address":"127\.0\.0\.1","port_value":53/,
+    );
+    assert.equal(
+      convert({ clusters: [edsCluster('a', false)] }).bootstrap.typed_dns_resolver_config,
+      undefined,
+    );
+  });
+
   it('leaves warming clusters out (not serving: a route to them finds no cluster)', () => {
     const r = convert({ clusters: [edsCluster('a', false)], warmingClusters: [edsCluster('b', false)] });
     assert.deepEqual(
