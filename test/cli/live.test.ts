@@ -115,7 +115,7 @@ describe('live cluster', () => {
       m.rows.flatMap((row, i) => m.cells[i]!.map((c) => `${row} → ${c.to}: ${c.result} ${c.flag}`));
     assert.deepEqual(a.rows, b.rows);
     assert.deepEqual(cells(a), cells(b));
-    assert.ok(cells(a).some((c) => c.endsWith('failed UF')));
+    assert.ok(cells(a).some((c) => c.endsWith('failed UF,URX')));
   });
 
   it('diff of two pods read live: the same comparison as in the snapshot', async () => {
@@ -314,7 +314,7 @@ describe('live cluster', () => {
       outcome: { responseFlag: string; failedStage: string };
       steps: Array<{ stage: string; detail: string }>;
     };
-    assert.deepEqual([e.outcome.responseFlag, e.outcome.failedStage], ['UF', 'application']);
+    assert.deepEqual([e.outcome.responseFlag, e.outcome.failedStage], ['UF,URX', 'application']);
     assert.match(e.steps.at(-1)!.detail, /exec cat \/proc\/net\/tcp in default\/my-release-zookeeper-0/);
   });
 
@@ -325,7 +325,7 @@ describe('live cluster', () => {
     const e = JSON.parse(
       (await meshctlAsync([...ZK_ELECTION_PORT, '--snapshot', out, '-o', 'json'])).stdout,
     ) as { outcome: { responseFlag: string } };
-    assert.equal(e.outcome.responseFlag, 'UF');
+    assert.equal(e.outcome.responseFlag, 'UF,URX');
   });
 
   it('exec denied: the opt-in role is named', async () => {

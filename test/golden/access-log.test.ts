@@ -66,7 +66,7 @@ const CASES: Case[] = [
       proxy: 'my-release-zookeeper-0.default',
       direction: 'inbound',
       agrees: true,
-      predicted: 'UF',
+      predicted: 'UF,URX',
       placement: [
         ['listener', 'virtualInbound', true],
         ['cluster', 'inbound|3888||', true],

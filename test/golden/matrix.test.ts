@@ -36,9 +36,9 @@ describe('meshctl matrix', () => {
     assert.equal(code, 1);
     assert.deepEqual(m.rows, [ZK0, ZK1]);
     assert.deepEqual(failingPeers(m), [
-      `${ZK0} → ${ZK1}:3888 UF`,
-      `${ZK1} → ${ZK0}:2888 UF`,
-      `${ZK1} → ${ZK0}:3888 UF`,
+      `${ZK0} → ${ZK1}:3888 UF,URX`,
+      `${ZK1} → ${ZK0}:2888 UF,URX`,
+      `${ZK1} → ${ZK0}:3888 UF,URX`,
     ]);
     // zookeeper-1 is a follower: nothing listens on its quorum port 2888, mesh or not
     const closed = m.cells.flat().filter((c) => c.result === 'closed');
@@ -91,7 +91,7 @@ describe('meshctl matrix', () => {
     const { m } = matrix('story4-zookeeper-istio-1.9', ['--port', '3888']);
     assert.ok(m.columns.every((c) => c.port === 3888));
     const cell = m.cells[1]!.find((c) => c.to === `pod/${ZK0}:3888`)!;
-    assert.equal(cell.explanation?.outcome.responseFlag, 'UF');
+    assert.equal(cell.explanation?.outcome.responseFlag, 'UF,URX');
     assert.ok(cell.explanation?.hints.some((h) => h.id === 'app-binds-pod-ip'));
   });
 

@@ -57,7 +57,7 @@ const CASES: Case[] = [
     exit: 1,
     expect: {
       result: 'failed',
-      flag: 'UF',
+      flag: 'UF,URX',
       failedStage: 'application',
       hints: ['app-binds-pod-ip'],
       steps: [
@@ -74,7 +74,7 @@ const CASES: Case[] = [
     exit: 1,
     expect: {
       result: 'failed',
-      flag: 'UF',
+      flag: 'UF,URX',
       failedStage: 'application',
       cluster: 'outbound|7800||ispn-perf-test-service.my-istio-namespace.svc.cluster.local',
       endpoint: '10.44.4.64:7800',
@@ -225,7 +225,7 @@ const CASES: Case[] = [
     exit: 1,
     expect: {
       result: 'failed',
-      flag: 'UF',
+      flag: 'UF,URX',
       failedStage: 'application',
       hints: ['app-binds-pod-ip'],
       steps: [

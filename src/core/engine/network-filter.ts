@@ -69,6 +69,11 @@ export function tcpProxy(ev: Evidence, hop: OnFilter & { kind: 'tcp_proxy' }): T
     'tcp_proxy',
     `tcp_proxy forwards the connection's bytes to cluster ${cluster ?? '(none)'}${dist}${otherFilters(hop.chain)}`,
   );
+  // tcp_proxy counts connect attempts against max_connect_attempts (default 1): a failed connect sets UF and
+  // tries again, and the attempt past the limit sets URX, so every connect failure is logged UF,URX (envoy
+  // source/common/tcp_proxy/tcp_proxy.cc: Filter::onUpstreamEvent, then initializeUpstreamConnection's
+  // connect_attempts_ >= maxConnectAttempts() check). Replayed on Envoy 1.40: story 4 (1.9) logs UF,URX.
+  ev.trace.retriesConnectFailure();
   if (!cluster)
     return ev.trace.decide(fail('networkFilter', 'none', 'NR', null, 'the tcp_proxy names no cluster'));
   return { ...hop, cluster, routeOrigin: undefined };
@@ -152,6 +157,11 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
       'tcp_proxy',
       `tcp_proxy to ${cluster ?? '(none)'}${otherFilters(chain)}`,
     );
+    // tcp_proxy counts connect attempts against max_connect_attempts (default 1): a failed connect sets UF and
+    // tries again, and the attempt past the limit sets URX, so every connect failure is logged UF,URX (envoy
+    // source/common/tcp_proxy/tcp_proxy.cc: Filter::onUpstreamEvent, then initializeUpstreamConnection's
+    // connect_attempts_ >= maxConnectAttempts() check). Replayed on Envoy 1.40: story 4 (1.9) logs UF,URX.
+    ev.trace.retriesConnectFailure();
   } else if (filter?.kind === 'http_connection_manager') {
     if (!isHttp(traffic.protocol)) {
       ev.trace.add(

@@ -53,7 +53,10 @@ export class Trace {
       Object.assign(step, { alternatives: extra.alternatives.slice(0, MAX_ALTERNATIVES) });
     this.steps.push(step);
   }
-  /** The last step retries connect failures (route retry_policy.retry_on). */
+  /**
+   * The last step retries connect failures: a route's retry_policy.retry_on, or a tcp_proxy (whose attempt past
+   * max_connect_attempts is logged URX). A UF decided after it is logged UF,URX.
+   */
   retriesConnectFailure(): void {
     const last = this.steps[this.steps.length - 1];
     if (last) this.retrying.add(last);

@@ -180,11 +180,15 @@ describe('response flags predicted from config', () => {
     );
   });
 
-  it('UF: nothing listens where the destination sidecar connects; UF,URX behind a route that retries connect failures', () => {
+  // Found by replaying story 4 (Istio 1.9) on Envoy 1.40, which logged UF,URX where meshctl said UF: tcp_proxy
+  // tries again after a failed connect and sets URX once connect_attempts_ reaches max_connect_attempts
+  // (default 1), so a tcp_proxy never logs UF alone (envoy source/common/tcp_proxy/tcp_proxy.cc,
+  // Filter::onUpstreamEvent and initializeUpstreamConnection).
+  it('UF,URX: nothing listens where the destination sidecar tcp_proxy connects; UF,URX behind a route that retries connect failures', () => {
     const o = run([httpSource(), destination([plaintextChain])], http, [
       { ip: '127.0.0.1', port: 8000, family: 4 },
     ]);
-    assert.deepEqual([o.responseFlag, o.failedStage], ['UF', 'application']);
+    assert.deepEqual([o.responseFlag, o.failedStage], ['UF,URX', 'application']);
     const routes = [
       routeConfig('8000', [
         {
