@@ -722,6 +722,8 @@ function captureWorlds(): CorpusWorld[] {
 // Where the inbound cluster connects: 127.0.0.1:<port> before Istio 1.10, the pod IP (from 127.0.0.6) from
 // 1.10 (Istio 1.10 upgrade notes, "Inbound forwarding"); the app accepts only if it listens on that address
 // or on 0.0.0.0 (a socket bound to one address accepts only connections to it: ip(7), bind(2)).
+// The inbound cluster is reached by tcp_proxy, which logs a refused connect as UF,URX (tcp_proxy.cc: the
+// attempt past max_connect_attempts, default 1, sets URX).
 function bindWorld(istio: string): CorpusWorld {
   const e = D.era(istio);
   const port = 7000;
@@ -757,7 +759,7 @@ function bindWorld(istio: string): CorpusWorld {
     aim: `app bound ${b.n} on Istio ${istio}: ${accepts(b.n) ? 'accepts' : 'refuses'} the sidecar's connection to ${e.inboundOriginalDst ? 'the pod IP' : '127.0.0.1'}`,
     expect: accepts(b.n)
       ? { result: 'delivered', steps: [{ stage: 'application', result: 'matched' }] }
-      : { result: 'failed', responseFlag: 'UF', steps: [{ stage: 'application', result: 'failed' }] },
+      : { result: 'failed', responseFlag: 'UF,URX', steps: [{ stage: 'application', result: 'failed' }] },
   }));
   return {
     id,
