@@ -413,7 +413,17 @@ export class StructureScanner {
       this.parts = [];
     }
     const raw = decoder.decode(bytes);
-    return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+    if (!raw.includes('\\')) return raw;
+    try {
+      return JSON.parse(`"${raw}"`) as string;
+    } catch (e) {
+      // a bad escape (`\x`, a short `\u`) or a raw control character: the input is not JSON here, said as
+      // the scanner says it (found by test/fuzz/json-structure.property.test.ts, fixtures/fuzz)
+      throw new JsonScanError(
+        `invalid string: ${(e as Error).message.replace(/ in JSON at position \d+.*$/s, '')}`,
+        this.stringStart,
+      );
+    }
   }
 
   /**
