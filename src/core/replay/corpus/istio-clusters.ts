@@ -1,0 +1,92 @@
+// Clusters in the shapes Istio writes: EDS with auto mTLS (transport_socket_matches on tlsMode), STATIC,
+// ORIGINAL_DST, the inbound cluster of each era, and the Passthrough/BlackHole clusters every sidecar has.
+import { sock, type Era, type J } from './istio-dump.js';
+
+const T = 'type.googleapis.com/';
+
+function mtlsClientSocket(sni: string): J {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
+      common_tls_context: {
+        alpn_protocols: ['istio-peer-exchange', 'istio'],
+        tls_certificate_sds_secret_configs: [
+          { name: 'default', sds_config: { ads: {}, resource_api_version: 'V3' } },
+        ],
+        combined_validation_context: {
+          default_validation_context: {},
+          validation_context_sds_secret_config: {
+            name: 'ROOTCA',
+            sds_config: { ads: {}, resource_api_version: 'V3' },
+          },
+        },
+      },
+      sni,
+    },
+  };
+}
+
+/** Auto mTLS (Istio >= 1.5): mTLS to endpoints labelled tlsMode=istio, plaintext to the others. */
+export function autoMtls(sni: string): J[] {
+  return [
+    { name: 'tlsMode-istio', match: { tlsMode: 'istio' }, transport_socket: mtlsClientSocket(sni) },
+    { name: 'tlsMode-disabled', match: {}, transport_socket: { name: 'envoy.transport_sockets.raw_buffer' } },
+  ];
+}
+
+export function edsCluster(name: string, sni?: string): J {
+  return {
+    '@type': `${T}envoy.config.cluster.v3.Cluster`,
+    name,
+    type: 'EDS',
+    eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' }, service_name: name },
+    connect_timeout: '10s',
+    ...(sni ? { transport_socket_matches: autoMtls(sni) } : {}),
+  };
+}
+
+export function staticCluster(name: string, endpoints: [string, number][]): J {
+  return {
+    '@type': `${T}envoy.config.cluster.v3.Cluster`,
+    name,
+    type: 'STATIC',
+    connect_timeout: '10s',
+    ...(endpoints.length
+      ? {
+          load_assignment: {
+            cluster_name: name,
+            endpoints: [
+              { lb_endpoints: endpoints.map(([ip, port]) => ({ endpoint: { address: sock(ip, port) } })) },
+            ],
+          },
+        }
+      : {}),
+  };
+}
+
+export function originalDstCluster(name: string, bind127006 = false): J {
+  return {
+    '@type': `${T}envoy.config.cluster.v3.Cluster`,
+    name,
+    type: 'ORIGINAL_DST',
+    connect_timeout: '10s',
+    lb_policy: 'CLUSTER_PROVIDED',
+    ...(bind127006
+      ? { upstream_bind_config: { source_address: { address: '127.0.0.6', port_value: 0 } } }
+      : {}),
+  };
+}
+
+/** The inbound cluster of a port, in the era's shape. */
+export const inboundCluster = (e: Era, port: number): J =>
+  e.inboundOriginalDst
+    ? originalDstCluster(`inbound|${port}||`, true)
+    : staticCluster(`inbound|${port}||`, [['127.0.0.1', port]]);
+
+/** The clusters every sidecar has whatever its services. */
+export const baseClusters = (e: Era): J[] => [
+  originalDstCluster('PassthroughCluster'),
+  staticCluster('BlackHoleCluster', []),
+  originalDstCluster('InboundPassthroughClusterIpv4', e.inboundOriginalDst),
+];
