@@ -1,7 +1,7 @@
 // MESH0002: appProtocol Istio does not know, or one that contradicts the port name (appProtocol wins).
 import { defineRule } from './define-rule.js';
 import { resolvePortProtocol } from '../model/protocol.js';
-import { notControlPlane, portLabel, portsOfServices } from './workloads.js';
+import { notIstioOwned, portLabel, portsOfServices } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -17,7 +17,7 @@ export default defineRule({
   istioCodes: [],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    for (const { svc, p } of portsOfServices(resources, notControlPlane)) {
+    for (const { svc, p } of portsOfServices(resources, notIstioOwned)) {
       if (p.appProtocol === undefined || p.resolved.protocol === 'UDP') continue;
       const path = [...p.path, 'appProtocol'];
       if (p.resolved.sniffed) {

@@ -1,7 +1,7 @@
 // MESH0007: HTTP-family ports on headless Services: peers dial pod IPs, which are never virtual-host domains.
 import { isHttpProtocol } from '../model/protocol.js';
 import { defineRule } from './define-rule.js';
-import { isControlPlane, isHeadless, portLabel, portsOfServices } from './workloads.js';
+import { isIstioOwned, isHeadless, portLabel, portsOfServices } from './workloads.js';
 import type { LintResource, RuleResult } from './types.js';
 
 export default defineRule({
@@ -17,7 +17,7 @@ export default defineRule({
   istioCodes: [],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    const headless = (svc: LintResource) => isHeadless(svc) && !isControlPlane(svc);
+    const headless = (svc: LintResource) => isHeadless(svc) && !isIstioOwned(svc);
     for (const { svc, p } of portsOfServices(resources, headless))
       if (isHttpProtocol(p.resolved.protocol))
         out.push({

@@ -1,6 +1,6 @@
 // MESH0001: a Service port whose protocol Istio cannot tell from its name (and no appProtocol) is sniffed.
 import { defineRule } from './define-rule.js';
-import { isControlPlane, isSystemNamespace, portLabel, portsOfServices, serviceType } from './workloads.js';
+import { isIstioOwned, isSystemNamespace, portLabel, portsOfServices, serviceType } from './workloads.js';
 import type { LintResource, RuleResult } from './types.js';
 
 /**
@@ -35,7 +35,7 @@ export default defineRule({
     const out: RuleResult[] = [];
     // ExternalName ports are MESH0006's; system namespaces are not the mesh's workloads
     const meshService = (svc: LintResource) =>
-      !isControlPlane(svc) && !isSystemNamespace(svc) && serviceType(svc) !== 'ExternalName';
+      !isIstioOwned(svc) && !isSystemNamespace(svc) && serviceType(svc) !== 'ExternalName';
     for (const { svc, p } of portsOfServices(resources, meshService)) {
       if (!p.resolved.sniffed || p.appProtocol !== undefined) continue;
       const target = typeof p.targetPort === 'number' ? p.targetPort : p.port;

@@ -1,6 +1,6 @@
 // MESH0008: application ports that collide with the sidecar's own ports.
 import { defineRule } from './define-rule.js';
-import { isControlPlane, kindIs, servicePorts, workloadOf } from './workloads.js';
+import { isIstioOwned, kindIs, servicePorts, workloadOf } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 /** envoy-semantics.md section 7. */
@@ -30,7 +30,7 @@ export default defineRule({
   check: ({ resources }) => {
     const out: RuleResult[] = [];
     for (const r of resources) {
-      if (isControlPlane(r)) continue;
+      if (isIstioOwned(r)) continue;
       if (kindIs('Service')(r))
         for (const p of servicePorts(r)) {
           const target = typeof p.targetPort === 'number' ? p.targetPort : undefined;

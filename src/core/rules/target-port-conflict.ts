@@ -1,6 +1,6 @@
 // MESH0004: two Service ports target one container port through different service ports (IST0137 class).
 import { defineRule } from './define-rule.js';
-import { groupSelectedPorts, workloadOf } from './workloads.js';
+import { groupSelectedPorts, isIstioManaged, workloadOf } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -18,7 +18,7 @@ export default defineRule({
     const out: RuleResult[] = [];
     for (const r of resources) {
       const w = workloadOf(r);
-      if (!w || !w.inMesh) continue;
+      if (!w || !w.inMesh || isIstioManaged(r)) continue;
       const byTarget = groupSelectedPorts(
         w,
         resources,

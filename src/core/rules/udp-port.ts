@@ -1,6 +1,6 @@
 // MESH0009: UDP ports are not proxied by the sidecar: mesh policies and telemetry do not apply.
 import { defineRule } from './define-rule.js';
-import { notControlPlane, portLabel, portsOfServices } from './workloads.js';
+import { notIstioOwned, portLabel, portsOfServices } from './workloads.js';
 import type { RuleResult } from './types.js';
 
 export default defineRule({
@@ -16,7 +16,7 @@ export default defineRule({
   istioCodes: [],
   check: ({ resources }) => {
     const out: RuleResult[] = [];
-    for (const { svc, p } of portsOfServices(resources, notControlPlane))
+    for (const { svc, p } of portsOfServices(resources, notIstioOwned))
       if (p.resolved.protocol === 'UDP')
         out.push({
           resource: svc,

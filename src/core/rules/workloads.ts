@@ -182,8 +182,18 @@ export function groupSelectedPorts<K, V>(
   value: (p: ServicePortView) => V,
   who: (svc: LintResource, p: ServicePortView) => string,
 ): Map<K, Map<V, string[]>> {
+  return groupPorts(servicesSelecting(w, resources), key, value, who);
+}
+
+/** The ports of these Services grouped by `key` then `value`, as groupSelectedPorts does for a workload's. */
+export function groupPorts<K, V>(
+  services: readonly LintResource[],
+  key: (p: ServicePortView) => K,
+  value: (p: ServicePortView) => V,
+  who: (svc: LintResource, p: ServicePortView) => string,
+): Map<K, Map<V, string[]>> {
   const out = new Map<K, Map<V, string[]>>();
-  for (const svc of servicesSelecting(w, resources))
+  for (const svc of services)
     for (const p of servicePorts(svc)) {
       const values = out.get(key(p)) ?? new Map<V, string[]>();
       values.set(value(p), [...(values.get(value(p)) ?? []), who(svc, p)]);
@@ -192,12 +202,40 @@ export function groupSelectedPorts<K, V>(
   return out;
 }
 
-/** The Services of the mesh's workloads: not Istio's own control plane. */
-export const notControlPlane = (svc: LintResource): boolean => !isControlPlane(svc);
+/** The Services of the mesh's workloads: not Istio's own (control plane, or made by its controllers). */
+export const notIstioOwned = (svc: LintResource): boolean => !isIstioOwned(svc);
 
 export function isControlPlane(r: LintResource): boolean {
   const labels = labelsOf(obj(r.raw, 'metadata'));
   return 'istio' in labels || labels.release === 'istio';
+}
+
+/**
+ * The values of `gateway.istio.io/managed` that Istio's own controllers write on the Services and Deployments
+ * they create for a Gateway: the gateway, waypoint (mesh), east-west and agentgateway controllers (istio
+ * pkg/config/constants Managed*ControllerLabel; the Services in pilot/pkg/config/kube/gatewaycommon/testdata/
+ * deployment). Their ports (15021 status-port, 15008 `mesh` with appProtocol hbone or all) are Istio's choice
+ * and cannot be "fixed" by the user. istioctl analyze skips the first three in its port-name check
+ * (pkg/config/analysis/analyzers/service/portname.go) and waypoint Deployments in its Service association
+ * check (analyzers/deployment/services.go); its skip list lacks the two agentgateway values, so istioctl
+ * reports IST0118 on an agentgateway waypoint's `mesh` port (appProtocol all), where meshctl stays silent.
+ */
+const ISTIO_CONTROLLERS = new Set([
+  'istio.io-gateway-controller',
+  'istio.io-mesh-controller',
+  'istio.io-eastwest-controller',
+  'istio.io-agentgateway-controller',
+  'istio.io-agentgateway-waypoint-controller',
+]);
+
+export function isIstioManaged(r: LintResource): boolean {
+  const v = labelsOf(obj(r.raw, 'metadata'))['gateway.istio.io/managed'];
+  return v !== undefined && ISTIO_CONTROLLERS.has(v);
+}
+
+/** Istio's control plane, or a resource one of Istio's controllers made: no rule speaks about them. */
+export function isIstioOwned(r: LintResource): boolean {
+  return isControlPlane(r) || isIstioManaged(r);
 }
 
 export function kindIs(kind: string) {

@@ -31,4 +31,18 @@ describe('MESH0008 reserved-sidecar-port', () => {
       ),
       [],
     ));
+  for (const [managed, silent] of [
+    ['istio.io-mesh-controller', true],
+    ['istio.io-gateway-controller', true],
+    ['istio.io-eastwest-controller', true],
+    ['istio.io-agentgateway-waypoint-controller', true],
+    ['someone-else', false],
+  ] as const)
+    it(`${silent ? 'skips' : 'still checks'} a Service labelled gateway.istio.io/managed: ${managed}`, () => {
+      const yaml = service(
+        'waypoint',
+        '  - name: status-port\n    port: 15021\n  - name: mesh\n    port: 15008\n    appProtocol: hbone\n',
+      ).replace('  namespace: ns', `  namespace: ns\n  labels:\n    gateway.istio.io/managed: ${managed}`);
+      assert.equal(lintWith('MESH0008', yaml).length === 0, silent);
+    });
 });
