@@ -8,6 +8,7 @@ import { LintReportSchema } from './lint-report.js';
 import { LogExplanationSchema } from './log-explanation.js';
 import { MatrixSchema } from './matrix.js';
 import { SnapshotSchema } from './snapshot.js';
+import { ReplaySchema } from '../replay/schema.js';
 
 export const KINDS = {
   Explanation: ExplanationSchema,
@@ -17,6 +18,7 @@ export const KINDS = {
   Matrix: MatrixSchema,
   LogExplanation: LogExplanationSchema,
   Snapshot: SnapshotSchema,
+  Replay: ReplaySchema,
 } satisfies Record<string, z.ZodType>;
 
 export type Kind = keyof typeof KINDS;

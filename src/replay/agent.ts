@@ -1,0 +1,282 @@
+// The replay world's hands inside one network namespace (issue 13): started by world.ts as
+// `ip netns exec <ns> node agent.js`, it takes one JSON request per line on stdin and answers one JSON line on
+// stdout. It binds the pod's application sockets where the socket evidence says and records what reaches them
+// (connection accepted, bytes, the HTTP request line and Host), and plays the client: TCP bytes, an HTTP/1.1
+// or h2c request, or TLS with SNI, recording what came back (status, bytes, reset, timeout). Node cannot enter a
+// namespace itself, so this runs as its own process there. Never imported by the rest of meshctl.
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { connect as h2Connect, createServer as createH2Server } from 'node:http2';
+import { createInterface } from 'node:readline';
+
+/** What an app socket saw of one connection. */
+export interface AppRecord {
+  readonly listen: string;
+  readonly remote: string;
+  readonly bytes: number;
+  /** `GET /path HTTP/1.1` when the bytes were HTTP. */
+  readonly requestLine?: string;
+  readonly host?: string;
+  readonly tls?: boolean;
+}
+
+/** What the client saw. */
+export interface ClientRecord {
+  readonly connected: boolean;
+  /** ECONNREFUSED, ECONNRESET, ETIMEDOUT, ... when the connection failed or was reset. */
+  readonly error?: string;
+  readonly timedOut: boolean;
+  readonly status?: number;
+  readonly bytesBack: number;
+  /** The first bytes that came back, as text (the app echoes `meshctl-replay-app <ip>:<port>`). */
+  readonly reply?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export type AgentRequest =
+  | { id: number; op: 'listen'; address: string; port: number }
+  | { id: number; op: 'records' }
+  | {
+      id: number;
+      op: 'call';
+      kind: 'tcp' | 'http' | 'http2' | 'tls';
+      address: string;
+      port: number;
+      timeoutMs: number;
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      sni?: string;
+      alpn?: string[];
+    };
+
+const records: AppRecord[] = [];
+const servers: Server[] = [];
+const APP_BANNER = 'meshctl-replay-app';
+
+const http1 = createHttpServer((req, res) => {
+  const body = `${APP_BANNER} ${req.socket.localAddress}:${req.socket.localPort} ${req.method} ${req.url}\n`;
+  res.writeHead(200, { 'content-type': 'text/plain', 'x-meshctl-app': 'yes' });
+  res.end(body);
+});
+const h2 = createH2Server((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain', 'x-meshctl-app': 'yes' });
+  res.end(`${APP_BANNER} ${req.method} ${req.url}\n`);
+});
+
+/** Answers one connection: HTTP/1, h2c (by its preface) or raw bytes (echoed after a banner). */
+function serve(listen: string, socket: Socket): void {
+  socket.once('data', (first: Buffer) => {
+    const text = first.toString('latin1');
+    const rec: { -readonly [K in keyof AppRecord]: AppRecord[K] } = {
+      listen,
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      bytes: first.length,
+    };
+    records.push(rec);
+    const line = /^([A-Z]+ \S+ HTTP\/1\.[01])\r\n/.exec(text);
+    if (first[0] === 0x16) rec.tls = true;
+    socket.on('data', (d: Buffer) => (rec.bytes += d.length));
+    if (line) {
+      rec.requestLine = line[1]!;
+      const host = /\r\nhost:\s*([^\r\n]*)/i.exec(text);
+      if (host) rec.host = host[1]!;
+      socket.unshift(first);
+      http1.emit('connection', socket);
+      return;
+    }
+    if (text.startsWith('PRI * HTTP/2.0')) {
+      rec.requestLine = 'PRI * HTTP/2.0';
+      socket.unshift(first);
+      h2.emit('connection', socket);
+      return;
+    }
+    socket.write(`${APP_BANNER} ${listen}\n`);
+    socket.on('error', () => undefined);
+    socket.end();
+  });
+  socket.on('error', () => undefined);
+  socket.setTimeout(15_000, () => socket.destroy());
+}
+
+function listen(address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const name = `${address}:${port}`;
+    const s = createServer((sock) => serve(name, sock));
+    s.once('error', reject);
+    s.listen({ host: address, port, exclusive: true }, () => {
+      servers.push(s);
+      resolve();
+    });
+  });
+}
+
+function tcpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord> {
+  return new Promise((resolve) => {
+    let connected = false;
+    let bytesBack = 0;
+    let reply = '';
+    let done = false;
+    const finish = (extra: Partial<ClientRecord> = {}) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ connected, timedOut: false, bytesBack, ...(reply ? { reply } : {}), ...extra });
+    };
+    const onConnect = () => {
+      connected = true;
+      sock.write('meshctl-replay client\n');
+    };
+    const sock =
+      r.kind === 'tls'
+        ? tlsConnect({
+            host: r.address,
+            port: r.port,
+            rejectUnauthorized: false,
+            ...(r.sni ? { servername: r.sni } : {}),
+            ...(r.alpn ? { ALPNProtocols: r.alpn } : {}),
+          })
+        : netConnect({ host: r.address, port: r.port });
+    sock.once(r.kind === 'tls' ? 'secureConnect' : 'connect', onConnect);
+    if (r.kind === 'tls') sock.once('connect', () => (connected = true));
+    sock.on('data', (d: Buffer) => {
+      bytesBack += d.length;
+      if (reply.length < 200) reply += d.toString('utf8').slice(0, 200 - reply.length);
+    });
+    sock.on('end', () => finish());
+    sock.on('close', () => finish());
+    sock.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
+    const timer = setTimeout(() => finish({ timedOut: true }), r.timeoutMs);
+  });
+}
+
+function httpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord> {
+  return new Promise((resolve) => {
+    let connected = false;
+    let done = false;
+    const finish = (x: Omit<ClientRecord, 'connected'>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve({ connected, ...x });
+    };
+    const req = httpRequest({
+      host: r.address,
+      port: r.port,
+      method: r.method ?? 'GET',
+      path: r.path ?? '/',
+      headers: r.headers ?? {},
+      agent: false,
+      setHost: !r.headers?.host,
+    });
+    req.on('socket', (s) => s.once('connect', () => (connected = true)));
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body = (body + d).slice(0, 400)));
+      res.on('end', () =>
+        finish({
+          timedOut: false,
+          status: res.statusCode ?? 0,
+          bytesBack: Buffer.byteLength(body),
+          reply: body,
+          headers: Object.fromEntries(
+            Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+          ),
+        }),
+      );
+    });
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ timedOut: false, bytesBack: 0, error: e.code ?? e.message }),
+    );
+    const timer = setTimeout(() => {
+      finish({ timedOut: true, bytesBack: 0 });
+      req.destroy();
+    }, r.timeoutMs);
+    req.end();
+  });
+}
+
+function h2Call(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord> {
+  return new Promise((resolve) => {
+    let connected = false;
+    let done = false;
+    const { host, ...rest } = r.headers ?? {};
+    const session = h2Connect(`http://${r.address}:${r.port}`);
+    const finish = (x: Omit<ClientRecord, 'connected'>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      session.destroy();
+      resolve({ connected, ...x });
+    };
+    session.on('connect', () => (connected = true));
+    session.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ timedOut: false, bytesBack: 0, error: e.code ?? e.message }),
+    );
+    const stream = session.request({
+      ':method': r.method ?? 'GET',
+      ':path': r.path ?? '/',
+      ':authority': host ?? `${r.address}:${r.port}`,
+      ...rest,
+    });
+    let status: number | undefined;
+    let body = '';
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (body = (body + d).slice(0, 400)));
+    stream.on('end', () =>
+      finish({
+        timedOut: false,
+        ...(status !== undefined ? { status } : {}),
+        bytesBack: Buffer.byteLength(body),
+        reply: body,
+      }),
+    );
+    stream.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ timedOut: false, bytesBack: 0, error: e.code ?? e.message }),
+    );
+    stream.end();
+    const timer = setTimeout(() => finish({ timedOut: true, bytesBack: 0 }), r.timeoutMs);
+  });
+}
+
+async function handle(r: AgentRequest): Promise<unknown> {
+  switch (r.op) {
+    case 'listen':
+      await listen(r.address, r.port);
+      return {};
+    case 'records':
+      return { records: records.splice(0) };
+    case 'call':
+      return r.kind === 'http' ? httpCall(r) : r.kind === 'http2' ? h2Call(r) : tcpCall(r);
+  }
+}
+
+const isMain = process.argv[1]?.endsWith('/agent.js');
+if (isMain) {
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    let r: AgentRequest;
+    try {
+      r = JSON.parse(line) as AgentRequest;
+    } catch {
+      return;
+    }
+    handle(r).then(
+      (v) => process.stdout.write(JSON.stringify({ id: r.id, ok: true, value: v }) + '\n'),
+      (e: NodeJS.ErrnoException) =>
+        process.stdout.write(
+          JSON.stringify({ id: r.id, ok: false, error: `${e.code ?? ''} ${e.message}`.trim() }) + '\n',
+        ),
+    );
+  });
+  // the world closing stdin (or dying) ends the agent and its sockets
+  rl.on('close', () => {
+    for (const s of servers) s.close();
+    process.exit(0);
+  });
+  process.stdout.write(JSON.stringify({ id: 0, ok: true, value: { ready: true } }) + '\n');
+}

@@ -1,0 +1,474 @@
+// The replay API (issue 13): openReplayWorld() reads the same inputs as `meshctl explain`, and each replay()
+// runs one explain call through real Envoy in a world of network namespaces (world.ts), then compares what
+// Envoy did with meshctl's Explanation (core/replay/compare.ts). One world serves many calls: each proxy's
+// Envoy starts once, the first time a call's path needs it. close() tears down every namespace, process and
+// file the world made; closeAllReplayWorlds() does it for signal handlers.
+import { mkdtemp, chmod, open as openFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../core/diagnostics/errors.js';
+import { explain, type Query, type World as EngineWorld } from '../core/engine/explain.js';
+import { eraOf } from '../core/engine/era.js';
+import type { Explanation } from '../core/engine/types.js';
+import type { ConfigDump } from '../core/model/config-dump.js';
+import { emptyInventory, type MeshInventory, type PodInfo } from '../core/model/k8s.js';
+import { isObject, type JsonObject } from '../core/model/normalize.js';
+import { proxyLabel } from '../core/model/proxy.js';
+import type { SocketEvidence } from '../core/model/sockets.js';
+import { captureRules, captureSettingsOf } from '../core/replay/capture-rules.js';
+import { compare, deciding } from '../core/replay/compare.js';
+import { parseExplainArgs } from '../core/replay/explain-args.js';
+import type { AdaptationEntry, AppSeen, Observed, ObservedProxy, Replay } from '../core/replay/schema.js';
+import { gatewayQuery, inboundQuery, podToPodQuery, requestQuery } from '../cli/explain.js';
+import { makeTestCa, type TestCa } from './certs.js';
+import { findEnvoy, type EnvoyBinary } from './envoy.js';
+import { startProxy, type ReplayProxy } from './proxy.js';
+import { sweepStaleNamespaces } from './sweep.js';
+import {
+  checkNamespaceSupport,
+  closeAllWorlds,
+  NetWorld,
+  ReplayUnavailableError,
+  type Host,
+} from './world.js';
+
+export { ReplayUnavailableError };
+export type { Replay };
+
+export interface ReplayInputs {
+  snapshot?: string;
+  dumps?: string[];
+  manifests?: string[];
+  sockets?: string[];
+  envoy?: string;
+}
+
+export interface ReplayWorld {
+  envoyVersion: string;
+  replay(explainArgs: string[]): Promise<Replay>;
+  close(): Promise<void>;
+}
+
+/** Where an outside client stands (gateway and inbound calls): TEST-NET-2-style benchmarking space, RFC 2544. */
+const OUTSIDE_CLIENT = '198.18.0.1';
+/** Ports the sidecar itself owns in a pod: an app is never bound there. */
+const isProxyPort = (p: number) => p >= 15000 && p <= 15099;
+
+/** The inputs as explain reads them (snapshot, dumps, manifests, sockets). */
+async function loadInputs(inputs: ReplayInputs): Promise<EngineWorld> {
+  if (inputs.snapshot && inputs.dumps?.length)
+    throw new InputError('give either --snapshot or --dump, not both');
+  const extra: MeshInventory = inputs.manifests?.length
+    ? await (await import('../sources/manifests/read-manifests.js')).loadManifests(inputs.manifests)
+    : emptyInventory();
+  const sockets: SocketEvidence[] = await (
+    await import('../sources/sockets/read-sockets.js')
+  ).loadSockets(inputs.sockets ?? []);
+  if (inputs.snapshot) {
+    const snap = await (await import('../sources/snapshot/read-snapshot.js')).readSnapshot(inputs.snapshot);
+    const inv = snap.inventory;
+    return {
+      dumps: snap.dumps,
+      inventory: {
+        pods: [...inv.pods, ...extra.pods],
+        services: [...inv.services, ...extra.services],
+        endpoints: [...inv.endpoints, ...extra.endpoints],
+        istio: [...inv.istio, ...extra.istio],
+      },
+      sockets: [...sockets, ...snap.sockets],
+    };
+  }
+  if (!inputs.dumps?.length)
+    throw new InputError(
+      'replay needs the config dumps of the proxies on the path',
+      'give --snapshot DIR, or --dump FILE for each proxy (and -f manifests)',
+    );
+  const dumps = await (await import('../sources/dump/read-dump.js')).loadDumps(inputs.dumps);
+  return { dumps, inventory: extra, sockets };
+}
+
+/** The raw lines a log file got from byte `from` on. */
+async function linesFrom(path: string, from: number): Promise<string[]> {
+  let fh;
+  try {
+    fh = await openFile(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = (await fh.stat()).size;
+    if (size <= from) return [];
+    const buf = Buffer.alloc(size - from);
+    await fh.read(buf, 0, buf.length, from);
+    return buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+  } finally {
+    await fh.close();
+  }
+}
+
+function queryOf(w: EngineWorld, args: string[]): Query {
+  const a = parseExplainArgs(args);
+  const [p0, p1] = a.positional as [string, string];
+  switch (a.kind) {
+    case 'pod-to-pod':
+      return podToPodQuery(w, p0, p1, a.options);
+    case 'request':
+      return requestQuery(w, p0, p1, a.options);
+    case 'gateway':
+      return gatewayQuery(w, p0, a.options);
+    case 'inbound':
+      return inboundQuery(w, p0, a.options);
+  }
+}
+
+function splitHostPort(s: string): { ip: string; port: number } | undefined {
+  const m = /^\[?([\d.a-fA-F:]+?)\]?:(\d+)$/.exec(s);
+  return m && /^\d+\.\d+\.\d+\.\d+$/.test(m[1]!) ? { ip: m[1]!, port: Number(m[2]) } : undefined;
+}
+
+/** The hosts of a cluster of a running bootstrap (STATIC load assignments: EDS was made static). */
+function clusterHosts(bootstrap: JsonObject, cluster: string | null): Array<{ ip: string; port: number }> {
+  if (!cluster) return [];
+  const sr = bootstrap.static_resources;
+  const clusters = isObject(sr) && Array.isArray(sr.clusters) ? sr.clusters : [];
+  const c = clusters.find((x) => isObject(x) && x.name === cluster);
+  const out: Array<{ ip: string; port: number }> = [];
+  const text = JSON.stringify(isObject(c) ? (c.load_assignment ?? {}) : {});
+  for (const m of text.matchAll(/"address":"(\d+\.\d+\.\d+\.\d+)","port_value":(\d+)/g))
+    out.push({ ip: m[1]!, port: Number(m[2]) });
+  return out;
+}
+
+interface PodSide {
+  readonly host: Host;
+  readonly dump: ConfigDump;
+  readonly label: string;
+  proxy: ReplayProxy;
+}
+
+class World implements ReplayWorld {
+  private net: NetWorld | undefined;
+  private ca: TestCa | undefined;
+  private readonly pods = new Map<string, PodSide>();
+  private closed = false;
+
+  constructor(
+    readonly bin: EnvoyBinary,
+    readonly engine: EngineWorld,
+    readonly dir: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  get envoyVersion(): string {
+    return this.bin.version;
+  }
+
+  private async network(): Promise<NetWorld> {
+    if (this.closed) throw new Error('the replay world is closed');
+    if (!this.net) this.net = await NetWorld.create();
+    if (!this.ca) this.ca = await makeTestCa(join(this.dir, 'ca'));
+    return this.net;
+  }
+
+  private podOf(dump: ConfigDump): PodInfo | undefined {
+    const ip = dump.identity().ip;
+    return this.engine.inventory.pods.find((p) => p.ip === ip);
+  }
+
+  private evidenceFor(dump: ConfigDump | undefined, ip: string): SocketEvidence | undefined {
+    const id = dump?.identity();
+    const names = new Set([ip]);
+    if (id?.pod) names.add(id.pod);
+    if (id?.pod && id.namespace) {
+      names.add(`${id.pod}.${id.namespace}`);
+      names.add(`${id.namespace}/${id.pod}`);
+    }
+    return this.engine.sockets.find((s) => names.has(s.pod));
+  }
+
+  /** A pod with a dump: namespace, capture rules (sidecars), its app sockets, its Envoy as uid 1337. */
+  private async pod(dump: ConfigDump, capture: boolean): Promise<PodSide> {
+    const ip = dump.identity().ip;
+    if (!ip)
+      throw new InputError(
+        `${dump.source}: the bootstrap's node id names no pod IP, so the pod cannot be placed`,
+      );
+    const known = this.pods.get(ip);
+    if (known) return known;
+    const net = await this.network();
+    const era = eraOf(dump);
+    const rules = capture
+      ? captureRules(captureSettingsOf(dump, this.podOf(dump)), { inboundPort: era.inboundCapturePort })
+      : [];
+    const host = await net.host(ip, rules);
+    await this.bindEvidence(host, dump);
+    const label = proxyLabel(dump.identity()) ?? dump.source;
+    const proxy = await startProxy(this.bin, dump, {
+      dir: join(this.dir, `proxy-${this.pods.size}`),
+      ca: this.ca!,
+      inventory: this.engine.inventory,
+      netns: host.ns,
+      timeoutMs: this.timeoutMs,
+    });
+    const side: PodSide = { host, dump, label, proxy };
+    this.pods.set(ip, side);
+    return side;
+  }
+
+  /** Binds the app sockets the evidence lists (not the sidecar's own); true when there was evidence. */
+  private async bindEvidence(host: Host, dump: ConfigDump | undefined): Promise<boolean> {
+    const ev = this.evidenceFor(dump, host.ip);
+    if (!ev) return false;
+    for (const s of ev.sockets) {
+      if (isProxyPort(s.port) || s.family !== 4) continue;
+      await this.net!.bind(host, s.ip, s.port);
+    }
+    return true;
+  }
+
+  /** An app on 0.0.0.0:port, where no socket evidence says otherwise. */
+  private async appPort(host: Host, dump: ConfigDump | undefined, port: number): Promise<void> {
+    if (isProxyPort(port) || this.evidenceFor(dump, host.ip)) return;
+    await this.net!.bind(host, '0.0.0.0', port);
+  }
+
+  /** Every address Envoy may connect to on this call gets a host: a pod with its proxy, or a plain app. */
+  private async upstreams(first: PodSide, e: Explanation, q: Query): Promise<void> {
+    const targets: Array<{ ip: string; port: number }> = [];
+    const ep = e.outcome.endpoint ? splitHostPort(e.outcome.endpoint) : undefined;
+    if (ep) targets.push(ep);
+    if (q.mode === 'outbound') targets.push({ ip: q.ip, port: q.port });
+    targets.push(...clusterHosts(first.proxy.prepared.made.bootstrap, e.outcome.cluster));
+    for (const s of e.steps)
+      if (s.stage === 'endpoints' && s.proxy === first.label) {
+        const t = splitHostPort(s.name);
+        if (t) targets.push(t);
+      }
+    for (const t of targets) {
+      if (t.ip === first.host.ip || t.ip.startsWith('127.')) continue;
+      const dump = this.engine.dumps.find((d) => d.identity().ip === t.ip);
+      if (dump) {
+        const side = await this.pod(dump, dump.identity().type !== 'router');
+        await this.appPort(side.host, dump, t.port);
+      } else {
+        const h = await this.net!.host(t.ip);
+        await this.appPort(h, undefined, t.port);
+      }
+    }
+  }
+
+  async replay(explainArgs: string[]): Promise<Replay> {
+    if (this.closed) throw new Error('the replay world is closed');
+    const q = queryOf(this.engine, explainArgs);
+    const e = explain(this.engine, q);
+    const base = {
+      apiVersion: 'meshctl/v1' as const,
+      kind: 'Replay' as const,
+      args: [...explainArgs],
+      meshctl: e,
+    };
+    const skip = (reason: string): Replay => ({
+      ...base,
+      envoy: null,
+      comparison: [],
+      differences: [],
+      adaptations: [],
+      skipped: { reason },
+    });
+    if (e.outcome.result === 'unknown')
+      return skip(
+        `meshctl cannot decide this call (${e.missing.join('; ') || e.outcome.summary}), so there is nothing to confirm`,
+      );
+    const firstDump = q.mode === 'outbound' ? q.source : q.mode === 'gateway' ? q.gateway : q.destination;
+    const first = await this.pod(firstDump, q.mode !== 'gateway' && firstDump.identity().type !== 'router');
+    const net = this.net!;
+    let client: Host;
+    let target: { ip: string; port: number };
+    if (q.mode === 'outbound') {
+      client = first.host;
+      target = { ip: q.ip, port: q.port };
+      await this.upstreams(first, e, q);
+    } else {
+      client = await net.host(q.mode === 'inbound' && q.fromIp ? q.fromIp : OUTSIDE_CLIENT);
+      target = { ip: first.host.ip, port: q.port };
+      if (q.mode === 'inbound') await this.appPort(first.host, first.dump, q.port);
+      else await this.upstreams(first, e, q);
+    }
+    const skippedBy = [...this.pods.values()].find((p) => p.proxy.prepared.made.skipped);
+    if (skippedBy)
+      return skip(
+        `${skippedBy.label}'s dump cannot be replayed faithfully: ${skippedBy.proxy.prepared.made.skipped}`,
+      );
+
+    const sides = [...this.pods.values()];
+    const marks = await Promise.all(sides.map((p) => p.proxy.mark()));
+    const before = await Promise.all(sides.map((p) => p.proxy.envoy.stats().catch(() => ({}))));
+    for (const h of net.hosts.values()) await h.agent.records(); // forget what earlier calls left
+    const t = q.traffic;
+    const kind =
+      t.protocol === 'http'
+        ? 'http'
+        : t.protocol === 'http2' || t.protocol === 'grpc'
+          ? 'http2'
+          : t.protocol === 'tls'
+            ? 'tls'
+            : 'tcp';
+    const headers: Record<string, string> = { ...t.headers };
+    if (t.host && kind !== 'tcp' && kind !== 'tls') headers.host ??= t.host;
+    if (t.protocol === 'grpc') headers['content-type'] ??= 'application/grpc';
+    const seenByClient = await client.agent.call({
+      kind,
+      address: target.ip,
+      port: target.port,
+      timeoutMs: Math.min(this.timeoutMs, 5_000),
+      method: t.method,
+      path: t.path,
+      headers,
+      ...(t.sni ? { sni: t.sni } : {}),
+    });
+    const proxies = await this.observeProxies(sides, marks, before, first);
+    const app: AppSeen[] = [];
+    for (const h of net.hosts.values())
+      for (const r of await h.agent.records())
+        app.push({
+          host: h.ip,
+          listen: r.listen,
+          remote: r.remote,
+          bytes: r.bytes,
+          ...(r.requestLine ? { requestLine: r.requestLine } : {}),
+          ...(r.host ? { httpHost: r.host } : {}),
+          ...(r.tls ? { tls: true } : {}),
+        });
+    const http = kind === 'http' || kind === 'http2';
+    const fromApp = http
+      ? seenByClient.headers?.['x-meshctl-app'] === 'yes' ||
+        /meshctl-replay-app/.test(seenByClient.reply ?? '')
+      : app.length > 0;
+    const observed: Observed = {
+      version: this.bin.version,
+      result: fromApp ? 'delivered' : 'failed',
+      responseFlag: deciding(proxies),
+      httpStatus: http ? (seenByClient.status ?? null) : null,
+      proxies,
+      client: seenByClient,
+      app,
+    };
+    const { comparison, differences } = compare(e, observed);
+    const adaptations: AdaptationEntry[] = sides.flatMap((p) =>
+      p.proxy.prepared.made.adaptations.map((a) => ({ proxy: p.label, ...a })),
+    );
+    return { ...base, envoy: observed, comparison, differences, adaptations, skipped: null };
+  }
+
+  /** Each proxy's access-log lines of this call (waiting for Envoy's 100 ms flush) and its changed counters. */
+  private async observeProxies(
+    sides: PodSide[],
+    marks: number[],
+    before: Array<Record<string, number>>,
+    first: PodSide,
+  ): Promise<ObservedProxy[]> {
+    // tcp_proxy logs when both sides have closed; wait until no log grows for 400 ms (at most 3 s)
+    let sizes = marks;
+    let quiet = 0;
+    const start = Date.now();
+    while (Date.now() - start < 3_000) {
+      await new Promise((r) => setTimeout(r, 150));
+      const now = await Promise.all(sides.map((p) => p.proxy.mark()));
+      const grew = now.some((n, i) => n !== sizes[i]);
+      const any = now.some((n, i) => n > marks[i]!);
+      sizes = now;
+      quiet = grew ? 0 : quiet + 150;
+      if (any && quiet >= 400) break;
+    }
+    const out: ObservedProxy[] = [];
+    for (const [i, p] of sides.entries()) {
+      const recs = await p.proxy.records(marks[i]);
+      const raw = await linesFrom(p.proxy.accessLogPath, marks[i]!);
+      const after = await p.proxy.envoy.stats().catch(() => ({}) as Record<string, number>);
+      const stats: Record<string, number> = {};
+      for (const [k, v] of Object.entries(after)) {
+        const d = v - (before[i]![k] ?? 0);
+        if (
+          d > 0 &&
+          /(no_route|no_cluster|no_filter_chain_match|upstream_cx_connect_fail|upstream_cx_none_healthy|none_healthy|upstream_rq_5xx|upstream_cx_total|downstream_cx_total)$/.test(
+            k,
+          )
+        )
+          stats[k] = d;
+      }
+      if (!recs.length && p !== first) continue;
+      // the request's own line: an HTTP or TCP log, else the listener's (no chain matched)
+      const r = recs.find((x) => x.log === 'http') ?? recs.find((x) => x.log === 'tcp') ?? recs[0];
+      const f = r?.fields ?? {};
+      const s = (k: string) =>
+        typeof f[k] === 'string' && f[k] !== ''
+          ? String(f[k])
+          : typeof f[k] === 'number'
+            ? String(f[k])
+            : null;
+      const code = f.response_code;
+      out.push({
+        proxy: p.label,
+        role: p === first ? (p.dump.identity().type === 'router' ? 'gateway' : 'source') : 'destination',
+        listener: s('listener_name'),
+        filterChain: s('filter_chain_name'),
+        route: s('route_name'),
+        cluster: s('upstream_cluster'),
+        upstreamHost: s('upstream_host'),
+        responseFlag: s('response_flags'),
+        responseCode:
+          typeof code === 'number' && code > 0
+            ? code
+            : typeof code === 'string' && Number(code) > 0
+              ? Number(code)
+              : null,
+        responseCodeDetails: s('response_code_details'),
+        accessLog: raw,
+        stats,
+      });
+    }
+    // path order: the first proxy, then the others as Envoy reached them
+    return out.sort((a, b) => (a.proxy === first.label ? -1 : b.proxy === first.label ? 1 : 0));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    open.delete(this);
+    await Promise.all([...this.pods.values()].map((p) => p.proxy.stop().catch(() => undefined)));
+    await this.net?.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+const open = new Set<World>();
+
+/** Tears down every world of this process (SIGINT/SIGTERM handlers). */
+export async function closeAllReplayWorlds(): Promise<void> {
+  await Promise.all([...open].map((w) => w.close()));
+  await closeAllWorlds();
+}
+
+/**
+ * Checks the machine (root, namespaces, iptables), finds Envoy and reads the inputs, in that order and
+ * before anything is made, so bad input leaves nothing behind; then sweeps namespaces dead runs left.
+ */
+export async function openReplayWorld(
+  inputs: ReplayInputs,
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<ReplayWorld> {
+  const env = opts.env ?? process.env;
+  await checkNamespaceSupport(env);
+  const bin = await findEnvoy({ flag: inputs.envoy, env });
+  const engine = await loadInputs(inputs);
+  await sweepStaleNamespaces();
+  const dir = await mkdtemp(join(tmpdir(), `meshctl-replay-${process.pid}-`));
+  // Envoy runs as uid 1337 and must reach its own directory below this one
+  await chmod(dir, 0o711);
+  const w = new World(bin, engine, dir, opts.timeoutMs ?? 20_000);
+  open.add(w);
+  return w;
+}
