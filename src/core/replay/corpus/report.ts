@@ -50,6 +50,12 @@ export interface RunInfo {
   /** Inputs not turned into cases, with why (a dump without a bootstrap names no pod to replay). */
   readonly excluded: readonly { input: string; reason: string }[];
   readonly worldSeconds: readonly { world: string; cases: number; seconds: number }[];
+  /** Cases the corpus holds, before the calls meshctl cannot decide and the sampling of real dumps. */
+  readonly corpusCases?: number;
+  /** Calls meshctl cannot decide (evidence missing): nothing for Envoy to confirm, so not replayed. */
+  readonly undecidable?: readonly { id: string; reason: string }[];
+  /** Real-dump cases left out by --per-real-world (all are checked by --predict-only). */
+  readonly sampledOut?: number;
 }
 
 export interface Tally {
@@ -162,6 +168,19 @@ export function reportMarkdown(info: RunInfo, results: readonly CaseResult[]): s
     reasons.set(r.reason ?? 'no reason given', [...(reasons.get(r.reason ?? 'no reason given') ?? []), r.id]);
   for (const [reason, ids] of [...reasons].sort((a, b) => b[1].length - a[1].length)) {
     lines.push(`- **${cell(reason)}** (${ids.length}): ${ids.map(cell).join(', ')}`);
+  }
+  if (info.corpusCases !== undefined)
+    lines.push(
+      '',
+      `## Corpus`,
+      '',
+      `${info.corpusCases} cases in the corpus; ${total} replayed, ${info.undecidable?.length ?? 0} that meshctl cannot decide (evidence missing: nothing to confirm), ${info.sampledOut ?? 0} real-dump cases left out by sampling (every case's aim is checked by --predict-only).`,
+    );
+  if (info.undecidable?.length) {
+    const why = new Map<string, number>();
+    for (const u of info.undecidable) why.set(u.reason, (why.get(u.reason) ?? 0) + 1);
+    lines.push('', `### Not decidable by meshctl (${info.undecidable.length})`, '');
+    for (const [r, n] of [...why].sort((a, b) => b[1] - a[1])) lines.push(`- ${cell(r)} (${n})`);
   }
   if (info.excluded.length) {
     lines.push('', `## Inputs not in the corpus (${info.excluded.length})`, '');
