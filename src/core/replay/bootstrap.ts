@@ -20,7 +20,13 @@ import { clone, Conversion, serving, T } from './conversion.js';
 import type { BootstrapOptions, ReplayBootstrap, ServedListener } from './types.js';
 
 export type * from './types.js';
-export { accessLogFormat, parseReplayLog, type ReplayLogRecord } from './replay-log.js';
+export {
+  accessLogFormat,
+  connectionRecords,
+  parseReplayLog,
+  upstreamLocalAddress,
+  type ReplayLogRecord,
+} from './replay-log.js';
 export { expectedPeerSans, trustDomainOf, workloadIdentity, type WorkloadIdentity } from './identity.js';
 export { extensionType } from './extensions.js';
 

@@ -65,3 +65,22 @@ export function parseReplayLog(text: string): ReplayLogRecord[] {
   }
   return out;
 }
+
+/**
+ * The records of one connection, and of what it led to downstream: a proxy's records whose
+ * downstream_remote_address is `remote` (the client's own address and port, or the previous proxy's
+ * upstream_local_address). A connection of an earlier call that closes late logs in the middle of a later
+ * one; matching on the connection's address keeps its records out of the later call's verdict.
+ */
+export function connectionRecords(records: readonly ReplayLogRecord[], remote: string): ReplayLogRecord[] {
+  return records.filter((r) => r.fields.downstream_remote_address === remote);
+}
+
+/** The address the proxy connected upstream from: the next proxy's downstream_remote_address. */
+export function upstreamLocalAddress(records: readonly ReplayLogRecord[]): string | undefined {
+  for (const r of records) {
+    const a = r.fields.upstream_local_address;
+    if (typeof a === 'string') return a;
+  }
+  return undefined;
+}

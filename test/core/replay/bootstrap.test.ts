@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import {
   accessLogFormat,
   bootstrapFor,
+  connectionRecords,
+  upstreamLocalAddress,
   expectedPeerSans,
   parseReplayLog,
   trustDomainOf,
@@ -702,5 +704,30 @@ describe('the replay access log', () => {
       },
       { log: 'listener', fields: { response_flags: 'NR' } },
     ]);
+  });
+
+  it('keeps a late record of an earlier connection out of a call, and follows the call to the next proxy', () => {
+    const src = parseReplayLog(
+      [
+        JSON.stringify({
+          log: 'tcp',
+          downstream_remote_address: '10.0.0.1:40000',
+          upstream_cluster: 'earlier',
+        }),
+        JSON.stringify({
+          log: 'tcp',
+          downstream_remote_address: '10.0.0.1:40002',
+          upstream_local_address: '10.0.0.1:50000',
+          upstream_cluster: 'this',
+        }),
+      ].join('\n'),
+    );
+    const mine = connectionRecords(src, '10.0.0.1:40002');
+    assert.deepEqual(
+      mine.map((r) => r.fields.upstream_cluster),
+      ['this'],
+    );
+    assert.equal(upstreamLocalAddress(mine), '10.0.0.1:50000');
+    assert.equal(upstreamLocalAddress(connectionRecords(src, '10.0.0.1:40000')), undefined);
   });
 });
