@@ -4,7 +4,7 @@
 //   node scripts/conformance.mjs [--predict-only] [--filter TEXT]... [--out DIR] [--envoy PATH] [--list]
 //                                [--replay-module FILE] [--per-real-world N | --all]
 // Replay mode leaves out the calls meshctl cannot decide (listed in the report) and replays at most N
-// (default 40) evenly spread cases per real dump; --all replays every case.
+// (default 25) evenly spread cases per real dump; --all replays every case.
 // --predict-only runs meshctl's prediction and the aim checks without Envoy (no root needed).
 // Exit: 0 all replayed cases agree and at most 10% are skipped; 1 a case failed or too many skipped;
 // 2 the run could not start (not built, replay unavailable).
@@ -126,7 +126,7 @@ for (const sig of ['SIGINT', 'SIGTERM'])
 
 const undecidable = [];
 const sampledOut = [];
-const perRealWorld = flag('--all') ? Infinity : Number(values('--per-real-world')[0] ?? 40);
+const perRealWorld = flag('--all') ? Infinity : Number(values('--per-real-world')[0] ?? 25);
 
 /** Evenly spaced picks, so a capped world still covers its listeners, chains, hosts and routes. */
 function spread(xs, n) {
