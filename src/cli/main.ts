@@ -16,6 +16,7 @@ import type { Query, World } from '../core/engine/explain.js';
 import type { GlobalOptions } from './live.js';
 import type { SnapshotCliOptions } from './cluster-commands.js';
 import type { LintCliOptions } from './lint.js';
+import type { ReplayCliOptions } from './replay.js';
 import type { CliIo } from './io.js';
 
 // Each command's modules (parsers, renderers, the Kubernetes client) load when that command runs, so
@@ -263,6 +264,33 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       '\nExamples:\n  meshctl schema\n  meshctl schema Explanation > explanation.schema.json',
     )
     .action(async (kind: string | undefined) => setExit((await import('./schema.js')).runSchema(kind, io)));
+
+  program
+    .command('replay')
+    .description(
+      'Run an explain call through real Envoy in network namespaces and compare what it did with the explanation',
+    )
+    .argument(
+      '<call...>',
+      'the explain call: pod-to-pod SRC DST --port N, request SRC URL, gateway GW --port N, inbound POD --port N, with its request flags',
+    )
+    .option('--snapshot <dir>', 'a snapshot directory written by meshctl snapshot')
+    .option('--dump <file>', 'saved config dump of a proxy on the path (repeatable)', collect)
+    .option('-f, --filename <path>', 'Kubernetes/Istio manifests (repeatable; dirs recursed)', collect)
+    .option('--sockets <pod=file>', "a pod's listening sockets (repeatable)", collect)
+    .option('--envoy <path>', 'the Envoy binary (else MESHCTL_ENVOY, .cache/envoy, PATH)')
+    .option('--timeout <seconds>', 'bound on the whole replay (default 60)')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'),
+    )
+    .allowUnknownOption()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  meshctl replay pod-to-pod my-release-zookeeper-1 my-release-zookeeper-0 --port 3888 --snapshot fixtures/snapshots/story4-zookeeper-istio-1.9\n  meshctl replay request productpage-v1-xxx http://reviews:9080/ --snapshot snap/ -o json',
+    )
+    .action(async (call: string[], o: ReplayCliOptions) =>
+      setExit(await (await import('./replay.js')).runReplay(call, o, io)),
+    );
 
   program
     .command('check')

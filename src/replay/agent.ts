@@ -145,7 +145,8 @@ function tcpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord
       bytesBack += d.length;
       if (reply.length < 200) reply += d.toString('utf8').slice(0, 200 - reply.length);
     });
-    sock.on('end', () => finish());
+    // a graceful close in turn (FIN, not a reset), so each proxy ends the connection and writes its log line
+    sock.on('end', () => sock.end());
     sock.on('close', () => finish());
     sock.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
     const timer = setTimeout(() => finish({ timedOut: true }), r.timeoutMs);

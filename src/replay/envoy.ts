@@ -435,6 +435,10 @@ export async function startEnvoy(bin: EnvoyBinary, o: StartOptions): Promise<Env
     '1',
     '--local-address-ip-version',
     'v4',
+    // access logs reach the file within 100 ms of a call (the default is 10 s), so a replay reads its lines
+    // right after the call (https://www.envoyproxy.io/docs/envoy/v1.40.0/operations/cli#cmdoption-file-flush-interval-msec)
+    '--file-flush-interval-msec',
+    '100',
   ];
   let command = bin.path;
   let argv = args;

@@ -45,7 +45,11 @@ export interface ReplayInputs {
 
 export interface ReplayWorld {
   envoyVersion: string;
-  replay(explainArgs: string[]): Promise<Replay>;
+  /**
+   * `opts.explanation` replaces meshctl's own Explanation of the call (a test hook: a deliberately wrong
+   * prediction must come out as differences).
+   */
+  replay(explainArgs: string[], opts?: { explanation?: Explanation }): Promise<Replay>;
   close(): Promise<void>;
 }
 
@@ -260,10 +264,10 @@ class World implements ReplayWorld {
     }
   }
 
-  async replay(explainArgs: string[]): Promise<Replay> {
+  async replay(explainArgs: string[], opts: { explanation?: Explanation } = {}): Promise<Replay> {
     if (this.closed) throw new Error('the replay world is closed');
     const q = queryOf(this.engine, explainArgs);
-    const e = explain(this.engine, q);
+    const e = opts.explanation ?? explain(this.engine, q);
     const base = {
       apiVersion: 'meshctl/v1' as const,
       kind: 'Replay' as const,
