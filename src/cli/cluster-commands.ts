@@ -6,7 +6,7 @@ import { InputError } from '../core/diagnostics/errors.js';
 import { packTarGz } from '../sources/snapshot/tar.js';
 import { EXIT_FAIL, EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
-import { escapeControls, messageLine } from '../render/terminal-safe.js';
+import { escapeControls, messageLine } from '../core/diagnostics/escape.js';
 import type { GlobalOptions } from './live.js';
 
 export interface SnapshotCliOptions {

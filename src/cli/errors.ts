@@ -2,7 +2,7 @@
 import { MeshctlError } from '../core/diagnostics/errors.js';
 import { ResourceDecodeError } from '../core/model/config-dump.js';
 import type { CliIo } from './io.js';
-import { messageLine } from '../render/terminal-safe.js';
+import { messageLine } from '../core/diagnostics/escape.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;

@@ -19,7 +19,7 @@ import { renderAs } from './output.js';
 import { parseRequestUrl } from './request-url.js';
 import { renderExplanation } from '../render/explanation.js';
 import { renderLogExplanation } from '../render/log-explanation.js';
-import { messageLine } from '../render/terminal-safe.js';
+import { messageLine } from '../core/diagnostics/escape.js';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK } from './errors.js';
 import { useColor, type CliIo } from './io.js';
 

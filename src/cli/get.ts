@@ -31,7 +31,7 @@ import {
 } from '../render/proxy-config.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './errors.js';
-import { messageLine } from '../render/terminal-safe.js';
+import { messageLine } from '../core/diagnostics/escape.js';
 
 export type ResourceType = 'listeners' | 'routes' | 'clusters' | 'endpoints' | 'secrets' | 'bootstrap';
 
