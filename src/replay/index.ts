@@ -15,7 +15,8 @@ import { emptyInventory, type MeshInventory, type PodInfo } from '../core/model/
 import { isObject, type JsonObject } from '../core/model/normalize.js';
 import { proxyLabel } from '../core/model/proxy.js';
 import type { SocketEvidence } from '../core/model/sockets.js';
-import { captureRules, captureSettingsOf } from '../core/replay/capture-rules.js';
+import { captureRules } from '../core/replay/capture-rules.js';
+import { captureSettings } from '../core/engine/capture.js';
 import { compare, deciding } from '../core/replay/compare.js';
 import { parseExplainArgs } from '../core/replay/explain-args.js';
 import type { AdaptationEntry, AppSeen, Observed, ObservedProxy, Replay } from '../core/replay/schema.js';
@@ -205,7 +206,7 @@ class World implements ReplayWorld {
     const net = await this.network();
     const era = eraOf(dump);
     const rules = capture
-      ? captureRules(captureSettingsOf(dump, this.podOf(dump)), { inboundPort: era.inboundCapturePort })
+      ? captureRules(captureSettings(dump, this.podOf(dump)), { inboundPort: era.inboundCapturePort })
       : [];
     const host = await net.host(ip, rules);
     await this.bindEvidence(host, dump);

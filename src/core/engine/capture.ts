@@ -27,7 +27,8 @@ export interface CaptureDecision {
   readonly assumption: string | undefined;
 }
 
-const A = {
+/** The pod annotations istio-iptables reads (injection-template.yaml); replay writes the same rules from them. */
+export const CAPTURE_ANNOTATIONS = {
   includeOutIps: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
   excludeOutIps: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
   includeOutPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
@@ -37,8 +38,10 @@ const A = {
   mode: 'sidecar.istio.io/interceptionMode',
 };
 
+const A = CAPTURE_ANNOTATIONS;
+
 /** The injector always keeps these out of inbound capture (injection-template.yaml). */
-const ALWAYS_EXCLUDED_INBOUND = [15090, 15021, 15020];
+export const ALWAYS_EXCLUDED_INBOUND = [15090, 15021, 15020];
 
 const list = (v: string | undefined) =>
   (v ?? '')

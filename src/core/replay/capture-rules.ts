@@ -4,9 +4,7 @@
 // ISTIO_INBOUND (PREROUTING) -> ISTIO_IN_REDIRECT (REDIRECT to 15006, or 15001 before Istio 1.3) and ISTIO_OUTPUT
 // (OUTPUT) -> ISTIO_REDIRECT (REDIRECT to 15001); the proxy's own uid/gid 1337 is returned, and traffic the
 // sidecar sends to itself over lo from 127.0.0.6 (inbound passthrough, Istio >= 1.10's inbound clusters) too.
-import type { CaptureSettings } from '../engine/capture.js';
-import type { ConfigDump } from '../model/config-dump.js';
-import type { PodInfo } from '../model/k8s.js';
+import { ALWAYS_EXCLUDED_INBOUND, CAPTURE_ANNOTATIONS, type CaptureSettings } from '../engine/capture.js';
 
 /** The uid (and gid) Envoy runs as in an injected pod (istio-proxy's runAsUser). */
 export const PROXY_UID = 1337;
@@ -18,17 +16,7 @@ export interface CaptureRuleOptions {
   readonly outboundPort?: number;
 }
 
-const A = {
-  includeOutIps: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
-  excludeOutIps: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-  includeOutPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
-  excludeOutPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-  includeInPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
-  excludeInPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
-};
-
-/** The injector always keeps the sidecar's own ports out of inbound capture (injection template). */
-const ALWAYS_EXCLUDED_INBOUND = [15090, 15021, 15020];
+const A = CAPTURE_ANNOTATIONS;
 
 const items = (v: string | undefined) =>
   (v ?? '')
@@ -77,40 +65,25 @@ export function captureRules(s: CaptureSettings, o: CaptureRuleOptions): string[
   r('-A', 'ISTIO_OUTPUT', '-o', 'lo', '-s', '127.0.0.6/32', '-j', 'RETURN');
   // the sidecar calling its own pod's IP over lo goes to the inbound side; the app doing so is not captured
   const uid = String(PROXY_UID);
-  r(
-    '-A',
-    'ISTIO_OUTPUT',
-    '!',
-    '-d',
-    '127.0.0.1/32',
-    '-o',
-    'lo',
-    '-m',
-    'owner',
-    '--uid-owner',
-    uid,
-    '-j',
-    'ISTIO_IN_REDIRECT',
-  );
-  r('-A', 'ISTIO_OUTPUT', '-o', 'lo', '-m', 'owner', '!', '--uid-owner', uid, '-j', 'RETURN');
-  r('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--uid-owner', uid, '-j', 'RETURN');
-  r(
-    '-A',
-    'ISTIO_OUTPUT',
-    '!',
-    '-d',
-    '127.0.0.1/32',
-    '-o',
-    'lo',
-    '-m',
-    'owner',
-    '--gid-owner',
-    uid,
-    '-j',
-    'ISTIO_IN_REDIRECT',
-  );
-  r('-A', 'ISTIO_OUTPUT', '-o', 'lo', '-m', 'owner', '!', '--gid-owner', uid, '-j', 'RETURN');
-  r('-A', 'ISTIO_OUTPUT', '-m', 'owner', '--gid-owner', uid, '-j', 'RETURN');
+  for (const owner of ['--uid-owner', '--gid-owner']) {
+    r(
+      '-A',
+      'ISTIO_OUTPUT',
+      '!',
+      '-d',
+      '127.0.0.1/32',
+      '-o',
+      'lo',
+      '-m',
+      'owner',
+      owner,
+      uid,
+      '-j',
+      'ISTIO_IN_REDIRECT',
+    );
+    r('-A', 'ISTIO_OUTPUT', '-o', 'lo', '-m', 'owner', '!', owner, uid, '-j', 'RETURN');
+    r('-A', 'ISTIO_OUTPUT', '-m', 'owner', owner, uid, '-j', 'RETURN');
+  }
   r('-A', 'ISTIO_OUTPUT', '-d', '127.0.0.1/32', '-j', 'RETURN');
   for (const c of v4(a[A.excludeOutIps])) r('-A', 'ISTIO_OUTPUT', '-d', c, '-j', 'RETURN');
   // includeOutboundPorts are redirected whatever the IP ranges say (istio-iptables puts them first)
@@ -120,33 +93,4 @@ export function captureRules(s: CaptureSettings, o: CaptureRuleOptions): string[
   if (includeIps.trim() === '*') r('-A', 'ISTIO_OUTPUT', '-j', 'ISTIO_REDIRECT');
   else for (const c of v4(includeIps)) r('-A', 'ISTIO_OUTPUT', '-d', c, '-j', 'ISTIO_REDIRECT');
   return rules;
-}
-
-/**
- * The capture settings of a pod as the engine reads them (explain.ts captureSettings): the Pod manifest's
- * annotations, else the bootstrap's ANNOTATIONS, else Istio's defaults. Kept beside the rules until the
- * engine's stage split (issue 15) exports its own.
- */
-export function captureSettingsOf(dump: ConfigDump | undefined, pod: PodInfo | undefined): CaptureSettings {
-  const declared = pod
-    ? pod.containers
-        .filter((c) => c.name !== 'istio-proxy')
-        .flatMap((c) => c.ports.map((p) => p.containerPort))
-    : undefined;
-  const id = dump?.identity();
-  if (pod && Object.keys(pod.annotations).length)
-    return {
-      annotations: pod.annotations,
-      source: `pod ${pod.namespace}/${pod.name}`,
-      podIp: pod.ip ?? id?.ip,
-      declaredPorts: declared,
-    };
-  if (id && Object.keys(id.annotations).length)
-    return {
-      annotations: id.annotations,
-      source: 'the bootstrap node metadata ANNOTATIONS',
-      podIp: id.ip,
-      declaredPorts: undefined,
-    };
-  return { annotations: {}, source: undefined, podIp: pod?.ip ?? id?.ip, declaredPorts: declared };
 }
