@@ -9,9 +9,6 @@ import type { GetOptions } from './get.js';
 import type { ExplainOptions } from './explain.js';
 import type { DiffOptions, Operand } from './diff.js';
 import type { MatrixCliOptions } from './matrix.js';
-import type { Snapshot } from '../sources/snapshot/read-snapshot.js';
-import type { MeshInventory } from '../core/model/k8s.js';
-import type { SocketEvidence } from '../core/model/sockets.js';
 import type { Query, World } from '../core/engine/explain.js';
 import type { GlobalOptions } from './live.js';
 import type { SnapshotCliOptions } from './cluster-commands.js';
@@ -26,16 +23,9 @@ const explainCommand = () => import('./explain.js');
 type ExplainModule = Awaited<ReturnType<typeof explainCommand>>;
 const liveSources = () => import('./live.js');
 const readDumps = () => import('../sources/dump/read-dump.js');
-/** Manifests given with -f; the manifest reader (and the yaml package) loads only when there are some. */
-async function manifestsOf(
-  paths: string[] | undefined,
-  stdin: () => Promise<Buffer>,
-): Promise<MeshInventory> {
-  if (!paths?.length) return (await import('../core/model/k8s.js')).emptyInventory();
-  return (await import('../sources/manifests/read-manifests.js')).loadManifests(paths, stdin);
-}
 const readSockets = () => import('../sources/sockets/read-sockets.js');
 const readSnapshotDir = () => import('../sources/snapshot/read-snapshot.js');
+const offlineWorlds = () => import('../sources/offline-world.js');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -231,22 +221,17 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       async (
         o: MatrixCliOptions & { snapshot?: string; dump?: string[]; filename?: string[]; sockets?: string[] },
       ) => {
-        if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
-        const extra = await manifestsOf(o.filename, io.stdin);
-        const sockets = await (await readSockets()).loadSockets(o.sockets ?? []);
         const g = program.opts<GlobalOptions>();
+        const offline = await offlineWorldOf(o);
         let world: World;
-        if (o.snapshot)
-          world = withSnapshot(await (await readSnapshotDir()).readSnapshot(o.snapshot), extra, sockets);
-        else if (o.dump?.length)
-          world = { dumps: await (await readDumps()).loadDumps(o.dump, io.stdin), inventory: extra, sockets };
+        if (offline) world = offline;
         else
           world = await (
             await liveSources()
           ).liveMeshWorld(
             g,
             o.namespace ?? (g.namespace ? [g.namespace] : undefined),
-            sockets,
+            await (await readSockets()).loadSockets(o.sockets ?? []),
             (pod, error) =>
               io.stderr.write(messageLine(`note: could not read the proxy of ${pod}: ${error}`)),
             o.via ? { via: o.via } : {},
@@ -299,21 +284,22 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       setExit(await (await import('./cluster-commands.js')).runCheck(program.opts<GlobalOptions>(), io)),
     );
 
-  /** A snapshot's world, with the manifests (-f) and sockets (--sockets) given beside it. */
-  const withSnapshot = (snap: Snapshot, extra: MeshInventory, sockets: SocketEvidence[]): World => {
-    for (const f of snap.failed)
+  /** The world of --snapshot or --dump with -f and --sockets beside them; undefined when the cluster is to be read. */
+  const offlineWorldOf = async (o: {
+    snapshot?: string;
+    dump?: string[];
+    filename?: string[];
+    sockets?: string[];
+  }): Promise<World | undefined> => {
+    const w = await (
+      await offlineWorlds()
+    ).offlineWorld(
+      { snapshot: o.snapshot, dumps: o.dump, manifests: o.filename, sockets: o.sockets },
+      io.stdin,
+    );
+    for (const f of w?.notCaptured ?? [])
       io.stderr.write(messageLine(`note: the snapshot could not capture ${f.pod}: ${f.error}`));
-    const inv = snap.inventory;
-    return {
-      dumps: snap.dumps,
-      inventory: {
-        pods: [...inv.pods, ...extra.pods],
-        services: [...inv.services, ...extra.services],
-        endpoints: [...inv.endpoints, ...extra.endpoints],
-        istio: [...inv.istio, ...extra.istio],
-      },
-      sockets: [...sockets, ...snap.sockets],
-    };
+    return w;
   };
 
   const explain = program
@@ -358,18 +344,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     execSockets?: boolean;
   };
   const world = async (o: Raw): Promise<World> => {
-    if (o.snapshot && o.dump?.length) throw new InputError('give either --snapshot or --dump, not both');
-    const extraInventory = await manifestsOf(o.filename, io.stdin);
-    const extraSockets = await (await readSockets()).loadSockets(o.sockets ?? []);
-    if (o.snapshot)
-      return withSnapshot(
-        await (await readSnapshotDir()).readSnapshot(o.snapshot),
-        extraInventory,
-        extraSockets,
-      );
-    if (!o.dump?.length) throw new LiveNeeded();
-    const dumps = await (await readDumps()).loadDumps(o.dump, io.stdin);
-    return { dumps, inventory: extraInventory, sockets: extraSockets };
+    const w = await offlineWorldOf(o);
+    if (!w) throw new LiveNeeded();
+    return w;
   };
   const go = async (
     o: Raw,

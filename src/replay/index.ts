@@ -11,7 +11,7 @@ import { explain, type Query, type World as EngineWorld } from '../core/engine/e
 import { eraOf } from '../core/engine/era.js';
 import type { Explanation } from '../core/engine/types.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
-import { emptyInventory, type MeshInventory, type PodInfo } from '../core/model/k8s.js';
+import type { PodInfo } from '../core/model/k8s.js';
 import { isObject, type JsonObject } from '../core/model/normalize.js';
 import { proxyLabel } from '../core/model/proxy.js';
 import type { SocketEvidence } from '../core/model/sockets.js';
@@ -25,6 +25,7 @@ import { makeTestCa, type TestCa } from './certs.js';
 import { findEnvoy, type EnvoyBinary } from './envoy.js';
 import { startProxy, type ReplayProxy } from './proxy.js';
 import { sweepStaleNamespaces } from './sweep.js';
+import { offlineWorld, type OfflineInputs } from '../sources/offline-world.js';
 import {
   checkNamespaceSupport,
   closeAllWorlds,
@@ -36,12 +37,9 @@ import {
 export { ReplayUnavailableError };
 export type { Replay };
 
-export interface ReplayInputs {
-  snapshot?: string;
-  dumps?: string[];
-  manifests?: string[];
-  sockets?: string[];
-  envoy?: string;
+/** explain's inputs (a snapshot or dumps, manifests, sockets) and the Envoy to replay them with. */
+export interface ReplayInputs extends OfflineInputs {
+  readonly envoy?: string | undefined;
 }
 
 export interface ReplayWorld {
@@ -61,35 +59,13 @@ const isProxyPort = (p: number) => p >= 15000 && p <= 15099;
 
 /** The inputs as explain reads them (snapshot, dumps, manifests, sockets). */
 async function loadInputs(inputs: ReplayInputs): Promise<EngineWorld> {
-  if (inputs.snapshot && inputs.dumps?.length)
-    throw new InputError('give either --snapshot or --dump, not both');
-  const extra: MeshInventory = inputs.manifests?.length
-    ? await (await import('../sources/manifests/read-manifests.js')).loadManifests(inputs.manifests)
-    : emptyInventory();
-  const sockets: SocketEvidence[] = await (
-    await import('../sources/sockets/read-sockets.js')
-  ).loadSockets(inputs.sockets ?? []);
-  if (inputs.snapshot) {
-    const snap = await (await import('../sources/snapshot/read-snapshot.js')).readSnapshot(inputs.snapshot);
-    const inv = snap.inventory;
-    return {
-      dumps: snap.dumps,
-      inventory: {
-        pods: [...inv.pods, ...extra.pods],
-        services: [...inv.services, ...extra.services],
-        endpoints: [...inv.endpoints, ...extra.endpoints],
-        istio: [...inv.istio, ...extra.istio],
-      },
-      sockets: [...sockets, ...snap.sockets],
-    };
-  }
-  if (!inputs.dumps?.length)
+  const w = await offlineWorld(inputs);
+  if (!w)
     throw new InputError(
       'replay needs the config dumps of the proxies on the path',
       'give --snapshot DIR, or --dump FILE for each proxy (and -f manifests)',
     );
-  const dumps = await (await import('../sources/dump/read-dump.js')).loadDumps(inputs.dumps);
-  return { dumps, inventory: extra, sockets };
+  return w;
 }
 
 /** The raw lines a log file got from byte `from` on. */
