@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../core/diagnostics/errors.js';
 import { EXIT_ERROR, EXIT_OK, reportError } from './errors.js';
 import { messageLine } from '../core/diagnostics/escape.js';
-import { urlNamespaces } from './request-url.js';
+import { urlNamespaces } from '../core/engine/request-url.js';
 import type { GetOptions } from './get.js';
 import type { ExplainOptions } from './explain.js';
 import type { DiffOptions, Operand } from './diff.js';

@@ -20,7 +20,7 @@ import { captureSettings } from '../core/engine/capture.js';
 import { compare, deciding } from '../core/replay/compare.js';
 import { parseExplainArgs } from '../core/replay/explain-args.js';
 import type { AdaptationEntry, AppSeen, Observed, ObservedProxy, Replay } from '../core/replay/schema.js';
-import { gatewayQuery, inboundQuery, podToPodQuery, requestQuery } from '../cli/explain.js';
+import { gatewayQuery, inboundQuery, podToPodQuery, requestQuery } from '../core/engine/query.js';
 import { makeTestCa, type TestCa } from './certs.js';
 import { findEnvoy, type EnvoyBinary } from './envoy.js';
 import { startProxy, type ReplayProxy } from './proxy.js';

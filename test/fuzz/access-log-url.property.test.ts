@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../../src/core/diagnostics/errors.js';
 import { parseAccessLog } from '../../src/core/engine/access-log-line.js';
-import { parseRequestUrl } from '../../src/cli/request-url.js';
+import { parseRequestUrl } from '../../src/core/engine/request-url.js';
 import { corpus, fc, property } from '../helpers/fuzz.js';
 
 /** Runs `f`; an InputError is a refusal (fine), anything else thrown fails the property. */

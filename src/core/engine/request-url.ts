@@ -7,8 +7,8 @@
 // the mesh asks for path normalisation), the fragment never sent, user:password@ never part of Host. The
 // scheme only chooses the protocol: tcp://, tls://, grpc:// and h2c:// name a port because they have no
 // default one.
-import { InputError } from '../core/diagnostics/errors.js';
-import type { Protocol } from '../core/engine/types.js';
+import { InputError } from '../diagnostics/errors.js';
+import type { Protocol } from './types.js';
 
 interface Scheme {
   readonly protocol: Protocol;
