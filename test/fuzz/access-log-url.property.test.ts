@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { InputError } from '../../src/core/diagnostics/errors.js';
 import { parseAccessLog } from '../../src/core/engine/access-log-line.js';
 import { parseRequestUrl } from '../../src/core/engine/request-url.js';
-import { corpus, fc, property } from '../helpers/fuzz.js';
+import { corpus, damaged, fc, property } from '../helpers/fuzz.js';
 
 /** Runs `f`; an InputError is a refusal (fine), anything else thrown fails the property. */
 function refusesCleanly(f: () => unknown): void {
@@ -22,26 +22,12 @@ const LOGS = [
   '{"response_code":"503","response_flags":"UF,URX","upstream_cluster":"outbound|80||a.b.svc.cluster.local","method":"GET","path":"/x"}',
 ];
 
-/** A string damaged at one place: a character deleted, replaced, inserted, or the string cut. */
-const damage = (s: string) =>
-  fc
-    .tuple(fc.nat({ max: s.length }), fc.string({ maxLength: 3 }), fc.constantFrom(0, 1, 2, 3))
-    .map(([i, x, how]) =>
-      how === 0
-        ? s.slice(0, i)
-        : how === 1
-          ? s.slice(0, i) + s.slice(i + 1)
-          : how === 2
-            ? s.slice(0, i) + x + s.slice(i + 1)
-            : s.slice(0, i) + x + s.slice(i),
-    );
-
 describe('access-log lines (fast-check)', () => {
   it('reads damaged and arbitrary lines or refuses them with an InputError', () => {
     property(
       'access-log: damaged lines',
       fc.property(
-        fc.oneof(fc.constantFrom(...LOGS).chain(damage), fc.string({ maxLength: 120 }), fc.json()),
+        fc.oneof(fc.constantFrom(...LOGS).chain(damaged), fc.string({ maxLength: 120 }), fc.json()),
         (line) => refusesCleanly(() => parseAccessLog(line)),
       ),
       500,
@@ -74,7 +60,7 @@ describe('request URLs (fast-check)', () => {
   it('refuses what is no URL with an InputError, and reads host, port and path of http URLs as WHATWG URL does', () => {
     property(
       'url: arbitrary',
-      fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.webUrl().chain(damage)), (u) =>
+      fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.webUrl().chain(damaged)), (u) =>
         refusesCleanly(() => parseRequestUrl(u)),
       ),
       500,

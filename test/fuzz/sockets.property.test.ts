@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSockets, type ListeningSocket } from '../../src/core/model/sockets.js';
-import { corpus, fc, property } from '../helpers/fuzz.js';
+import { corpus, damaged, fc, property } from '../helpers/fuzz.js';
 
 const octet = fc.integer({ min: 0, max: 255 });
 const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
@@ -19,20 +19,6 @@ function procLine(i: number, s: { ip: string; port: number }, listen: boolean): 
   const port = s.port.toString(16).toUpperCase().padStart(4, '0');
   return `  ${i}: ${word}:${port} 00000000:0000 ${listen ? '0A' : '01'} 00000000:00000000 00:00000000 00000000  1000        0 12345 1 0000000000000000 100 0 0 10 0`;
 }
-
-/** A string damaged at one place: a character deleted, replaced, inserted, or the string cut. */
-const damage = (s: string) =>
-  fc
-    .tuple(fc.nat({ max: s.length }), fc.string({ maxLength: 3 }), fc.constantFrom(0, 1, 2, 3))
-    .map(([i, x, how]) =>
-      how === 0
-        ? s.slice(0, i)
-        : how === 1
-          ? s.slice(0, i) + s.slice(i + 1)
-          : how === 2
-            ? s.slice(0, i) + x + s.slice(i + 1)
-            : s.slice(0, i) + x + s.slice(i),
-    );
 
 describe('socket tables (fast-check)', () => {
   it('reads back every LISTEN socket written as /proc/net/tcp, ss -ltn or netstat -ltn, and no other', () => {
@@ -75,7 +61,7 @@ describe('socket tables (fast-check)', () => {
     ].join('\n');
     property(
       'sockets: arbitrary text',
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), damage(sample)), (text) => {
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), damaged(sample)), (text) => {
         const r = parseSockets(text);
         if (!r.ok) assert.ok(r.line >= 1 && r.line <= text.split('\n').length, `line ${r.line}`);
         else for (const s of r.sockets) assert.ok(s.port >= 0 && s.port <= 65535);

@@ -30,6 +30,20 @@ export function corpus<T = string>(parser: string): T[] {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures', 'fuzz', `${parser}.json`), 'utf8')) as T[];
 }
 
+/** A string damaged at one place: a character deleted, replaced, inserted, or the string cut. */
+export const damaged = (s: string): fc.Arbitrary<string> =>
+  fc
+    .tuple(fc.nat({ max: s.length }), fc.string({ maxLength: 3 }), fc.constantFrom(0, 1, 2, 3))
+    .map(([i, x, how]) =>
+      how === 0
+        ? s.slice(0, i)
+        : how === 1
+          ? s.slice(0, i) + s.slice(i + 1)
+          : how === 2
+            ? s.slice(0, i) + x + s.slice(i + 1)
+            : s.slice(0, i) + x + s.slice(i),
+    );
+
 /** Byte-level damage to a document: truncation, a deleted, replaced or inserted byte, a swapped pair. */
 export function mutated(doc: Uint8Array): fc.Arbitrary<Uint8Array> {
   const tricky = fc.constantFrom(...'"\\{}[]:,0-eE.tfn \n\u0000'.split('').map((c) => c.charCodeAt(0)));
