@@ -7,6 +7,8 @@ export interface CliResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The child's pid, where it ran asynchronously (tests look for what it left behind under its pid). */
+  readonly pid?: number | undefined;
 }
 
 export function meshctl(
@@ -38,7 +40,7 @@ export function meshctlAsync(args: string[], env: Record<string, string> = {}): 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => {
       checkJsonOutput(args, stdout);
-      resolve({ code: code ?? -1, stdout, stderr });
+      resolve({ code: code ?? -1, stdout, stderr, pid: child.pid });
     });
   });
 }

@@ -42,30 +42,12 @@ function leftovers(pid: number | undefined): string[] {
   return [...ns, ...files, ...(procs ? [`processes ${procs}`] : [])];
 }
 
-/** The binary, with its pid known (for the leftovers check). */
-function run(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string; pid: number | undefined }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, pid: child.pid }));
-  });
-}
-
 describe('meshctl replay', { skip }, () => {
   const work = mkdtempSync(join(tmpdir(), 'mc-replay-test-'));
   after(() => rmSync(work, { recursive: true, force: true }));
 
   it("the README's first example (story 4, Istio 1.9) replays and agrees, naming Envoy's version", async () => {
-    const r = await run(['replay', ...CALL, '--snapshot', SNAP9]);
+    const r = await meshctlAsync(['replay', ...CALL, '--snapshot', SNAP9]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /with real Envoy 1\.\d+\.\d+/);
     assert.match(r.stdout, /✓ result\s+failed\s+failed/);
@@ -181,7 +163,7 @@ describe('meshctl replay', { skip }, () => {
       },
     ];
     for (const c of cases) {
-      const r = await run(['replay', ...c.args], c.env);
+      const r = await meshctlAsync(['replay', ...c.args], c.env);
       assert.equal(r.code, 2, `${c.args.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.equal(r.stdout, '', c.args.join(' '));
       const first = r.stderr.split('\n')[0]!;
