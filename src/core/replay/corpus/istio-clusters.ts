@@ -1,30 +1,11 @@
 // Clusters in the shapes Istio writes: EDS with auto mTLS (transport_socket_matches on tlsMode), STATIC,
 // ORIGINAL_DST, the inbound cluster of each era, and the Passthrough/BlackHole clusters every sidecar has.
-import { sock, type Era, type J } from './istio-dump.js';
+import { istioTlsSocket, sock, type Era, type J } from './istio-dump.js';
 
 const T = 'type.googleapis.com/';
 
 function mtlsClientSocket(sni: string): J {
-  return {
-    name: 'envoy.transport_sockets.tls',
-    typed_config: {
-      '@type': `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
-      common_tls_context: {
-        alpn_protocols: ['istio-peer-exchange', 'istio'],
-        tls_certificate_sds_secret_configs: [
-          { name: 'default', sds_config: { ads: {}, resource_api_version: 'V3' } },
-        ],
-        combined_validation_context: {
-          default_validation_context: {},
-          validation_context_sds_secret_config: {
-            name: 'ROOTCA',
-            sds_config: { ads: {}, resource_api_version: 'V3' },
-          },
-        },
-      },
-      sni,
-    },
-  };
+  return istioTlsSocket('Upstream', ['istio-peer-exchange', 'istio'], { sni });
 }
 
 /** Auto mTLS (Istio >= 1.5): mTLS to endpoints labelled tlsMode=istio, plaintext to the others. */

@@ -170,11 +170,12 @@ export function virtualOutbound(catchAll = 'PassthroughCluster'): J {
   );
 }
 
-export function mtlsServerSocket(alpn: string[] = ['istio-peer-exchange', 'h2', 'http/1.1']): J {
+/** Istio's TLS transport socket: the workload certificate and root CA both from SDS (`default`, `ROOTCA`). */
+export function istioTlsSocket(side: 'Upstream' | 'Downstream', alpn: string[], extra: J): J {
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
-      '@type': `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
+      '@type': `${T}envoy.extensions.transport_sockets.tls.v3.${side}TlsContext`,
       common_tls_context: {
         alpn_protocols: alpn,
         tls_certificate_sds_secret_configs: [
@@ -188,9 +189,13 @@ export function mtlsServerSocket(alpn: string[] = ['istio-peer-exchange', 'h2', 
           },
         },
       },
-      require_client_certificate: true,
+      ...extra,
     },
   };
+}
+
+export function mtlsServerSocket(alpn: string[] = ['istio-peer-exchange', 'h2', 'http/1.1']): J {
+  return istioTlsSocket('Downstream', alpn, { require_client_certificate: true });
 }
 
 export interface InboundPort {
