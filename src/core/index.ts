@@ -6,7 +6,7 @@ export { indexDump } from './model/dump-index.js';
 export { normalizeResource } from './model/normalize.js';
 export { proxyIdentity } from './model/proxy.js';
 export { emptyInventory, addObject } from './model/k8s.js';
-export { parseSockets } from './model/sockets.js';
+export { parseSockets } from './model/sockets-parse.js';
 export {
   summarizeClusters,
   summarizeEndpoints,

@@ -26,7 +26,7 @@ export async function manifestInventory(
   paths: readonly string[] | undefined,
   stdin?: () => Promise<Buffer>,
 ): Promise<MeshInventory> {
-  if (!paths?.length) return (await import('../core/model/k8s.js')).emptyInventory();
+  if (!paths?.length) return (await import('../core/model/inventory.js')).emptyInventory();
   return (await import('./manifests/read-manifests.js')).loadManifests([...paths], stdin);
 }
 
@@ -39,7 +39,10 @@ export async function offlineWorld(
     throw new InputError('give either --snapshot or --dump, not both');
   if (!inputs.snapshot && !inputs.dumps?.length) return undefined;
   const extra = await manifestInventory(inputs.manifests, stdin);
-  const sockets = await (await import('./sockets/read-sockets.js')).loadSockets([...(inputs.sockets ?? [])]);
+  // the socket reader validates with zod: loaded only when sockets are given
+  const sockets = inputs.sockets?.length
+    ? await (await import('./sockets/read-sockets.js')).loadSockets([...inputs.sockets])
+    : [];
   if (!inputs.snapshot) {
     const dumps = await (await import('./dump/read-dump.js')).loadDumps([...(inputs.dumps ?? [])], stdin);
     return { dumps, inventory: extra, sockets, notCaptured: [] };

@@ -54,7 +54,7 @@ const loads = (mods: string[], part: string) => mods.some((m) => m.includes(part
 test('--help loads commander and the shell, not parsers, renderers or the Kubernetes client', () => {
   const { mods } = modulesLoaded(['--help']);
   assert.ok(loads(mods, '/commander/'), 'the hook saw commander (it works)');
-  for (const heavy of ['/yaml/', '/js-yaml/', '/chalk/', '@kubernetes/client-node', '/src/sources/'])
+  for (const heavy of ['/yaml/', '/js-yaml/', '/chalk/', '/zod/', '@kubernetes/client-node', '/src/sources/'])
     assert.ok(!loads(mods, heavy), `--help loaded ${heavy}`);
   // The shell escapes every error it prints (terminal-safe.ts, a few string functions without imports); no
   // other renderer is loaded before a command runs.
@@ -98,6 +98,8 @@ test('a JSON dump read and printed as JSON does not load the yaml package; -o ya
   ]);
   assert.ok(loads(explain.mods, '/src/core/engine/'), 'the simulator is loaded');
   assert.ok(!loads(explain.mods, '/node_modules/yaml/'), 'yaml loaded by explain on a JSON dump');
+  // zod validates manifests, snapshots and sockets (docs/performance.md: ≈+0.08 s): a dump alone does not need it
+  assert.ok(!loads(explain.mods, '/node_modules/zod/'), 'zod loaded by explain on a JSON dump');
   assert.ok(
     !loads(explain.mods, '/src/sources/manifests/read-manifests'),
     'the manifest reader loaded without -f',

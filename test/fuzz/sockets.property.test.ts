@@ -2,7 +2,7 @@
 // result or a refusal with its line, never a throw; and the LISTEN sockets written are the sockets read.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSockets, type ListeningSocket } from '../../src/core/model/sockets.js';
+import { parseSockets, type ListeningSocket } from '../../src/core/model/sockets-parse.js';
 import { corpus, damaged, fc, property } from '../helpers/fuzz.js';
 
 const octet = fc.integer({ min: 0, max: 255 });

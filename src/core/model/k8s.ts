@@ -81,9 +81,7 @@ export interface MeshInventory {
   readonly istio: IstioObject[];
 }
 
-export function emptyInventory(): MeshInventory {
-  return { pods: [], services: [], endpoints: [], istio: [] };
-}
+export { emptyInventory } from './inventory.js';
 
 const ISTIO_KINDS = new Set([
   'VirtualService',

@@ -1,6 +1,7 @@
 // --sockets POD=FILE: a pod's listening sockets as evidence (cli-contract.md "Inputs").
 import { InputError } from '../../core/diagnostics/errors.js';
-import { parseSockets, type SocketEvidence } from '../../core/model/sockets.js';
+import { parseSockets } from '../../core/model/sockets-parse.js';
+import type { SocketEvidence } from '../../core/model/sockets.js';
 import { readInput } from '../dump/read-dump.js';
 
 export function socketEvidence(pod: string, source: string, text: string): SocketEvidence {

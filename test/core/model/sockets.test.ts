@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { acceptingSocket, parseSockets } from '../../../src/core/model/sockets.js';
+import { acceptingSocket } from '../../../src/core/model/sockets.js';
+import { parseSockets } from '../../../src/core/model/sockets-parse.js';
 import { cidrContains, parseCidr } from '../../../src/core/engine/match/cidr.js';
 
 describe('listening sockets', () => {
