@@ -47,6 +47,12 @@ function callText(e: Explanation): string {
   return `${e.source.proxy} ${mode} ${c.mode === 'outbound' ? where : `port ${c.port}`} (${c.protocol}${http})`;
 }
 
+/** A step's object as a person reads it: its name and its position (`#2`); "(unnamed)" only in text. */
+function stepName(s: Explanation['steps'][number]): string {
+  if (s.index === null) return s.name ?? '';
+  return `${s.name ?? '(unnamed)'} #${s.index}`;
+}
+
 /** The trace as text; every string from the data is escaped for the terminal (terminal-safe.ts). */
 export const renderExplanation = textRenderer((e: Explanation, o: ExplanationRenderOptions): string => {
   const ch = new Chalk({ level: o.color ? 1 : 0 });
@@ -65,10 +71,11 @@ export const renderExplanation = textRenderer((e: Explanation, o: ExplanationRen
     }
     const sym = SYMBOL[s.result];
     const colored = paint(STEP_TONE[s.result], sym);
-    lines.push(
-      `  ${colored} ${s.stage.padEnd(13)} ${ch.bold(s.name)}${s.origin ? ch.magenta(`  ← ${s.origin}`) : ''}`,
-    );
-    lines.push(`      ${s.detail}`);
+    const name = stepName(s);
+    const origin = s.origin ? ch.magenta(`  ← ${s.origin}`) : '';
+    // a step about no config object (an iptables rule, a socket) says its why on the same line
+    if (name) lines.push(`  ${colored} ${s.stage.padEnd(13)} ${ch.bold(name)}${origin}`, `      ${s.detail}`);
+    else lines.push(`  ${colored} ${s.stage.padEnd(13)} ${s.detail}${origin}`);
     const alts = s.alternatives ?? [];
     for (const a of alts.slice(0, max)) lines.push(ch.dim(`      not ${a.name}: ${a.reason}`));
     if (alts.length > max)

@@ -100,7 +100,10 @@ describe('meshctl explain', () => {
         ].includes(s.stage),
       );
       assert.ok(['matched', 'no-match', 'failed', 'skipped', 'unknown'].includes(s.result));
-      assert.ok(s.proxy && s.name && s.detail);
+      assert.ok(s.proxy && s.detail);
+      // Envoy's own name or null, never an empty or decorated string; a position only in `index`
+      assert.ok(s.name === null || (s.name !== '' && !/ #\d+$| \(#\d+\)$|^#\d+$/.test(s.name)), s.name ?? '');
+      assert.ok(s.index === null || Number.isInteger(s.index));
     }
     for (const h of e.hints) assert.match(h.id, /^[a-z0-9]+(-[a-z0-9.]+)*$/);
   });

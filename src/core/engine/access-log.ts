@@ -240,7 +240,8 @@ export function explainLog(world: World, proxy: ConfigDump, line: AccessLogLine)
   if (listener)
     placement.push({
       what: 'listener',
-      name: listener.name,
+      // a listener the config does not have is named by the address the line says was connected to
+      name: listener.name ?? line.downstreamLocalAddress ?? '',
       found: listener.result === 'matched',
       detail: `${line.downstreamLocalAddress ? `${line.downstreamLocalAddress} (%DOWNSTREAM_LOCAL_ADDRESS%): ` : ''}${listener.detail}`,
     });

@@ -35,14 +35,14 @@ function socketsFor(
 
 /** Stage: whether the app accepts the connection, by its listening sockets. */
 export function application(ev: Evidence, at: AtApplication): Stop {
-  const { dump, pod, proxy, dst, target, via } = at;
+  const { dump, pod, proxy, dst, target } = at;
   const sockets = socketsFor(ev.world, dump, pod, dst.ip);
   if (!sockets) {
     ev.trace.add(
       'application',
       proxy,
       'unknown',
-      endpointLabel(target),
+      null, // sockets are evidence about the pod, not config objects of the dump
       `whether the app listens on ${endpointLabel(target)} is not known: no socket evidence for ${proxy}`,
     );
     const podName = pod?.name ?? dump?.identity().pod ?? 'POD';
@@ -53,7 +53,6 @@ export function application(ev: Evidence, at: AtApplication): Stop {
     );
     return ev.trace.decide(
       delivered(
-        via,
         `delivered to ${proxy} at ${endpointLabel(target)} (whether the app accepts is not shown: no socket evidence)`,
       ),
     );
@@ -64,16 +63,16 @@ export function application(ev: Evidence, at: AtApplication): Stop {
       'application',
       proxy,
       'matched',
-      formatSocket(sock),
+      null,
       `the app listens on ${formatSocket(sock)} (${sockets.source}), which accepts ${endpointLabel(target)}`,
     );
-    return ev.trace.decide(delivered(via, `delivered: ${proxy}'s app accepts on ${formatSocket(sock)}`));
+    return ev.trace.decide(delivered(`delivered: ${proxy}'s app accepts on ${formatSocket(sock)}`));
   }
   return refused(ev, at, sockets);
 }
 
 function refused(ev: Evidence, at: AtApplication, sockets: SocketEvidence): Stop {
-  const { dump, proxy, dst, target, via } = at;
+  const { dump, proxy, dst, target } = at;
   const http = isHttp(at.traffic.protocol);
   const onPort = sockets.sockets.filter((s) => s.port === target.port);
   const actually = onPort.length
@@ -83,7 +82,7 @@ function refused(ev: Evidence, at: AtApplication, sockets: SocketEvidence): Stop
     'application',
     proxy,
     'failed',
-    endpointLabel(target),
+    null,
     `${actually} (${sockets.source}): connecting to ${endpointLabel(target)} is refused (ECONNREFUSED); the sidecar logs UF`,
     {
       alternatives: onPort.map((s) => ({
@@ -113,8 +112,6 @@ function refused(ev: Evidence, at: AtApplication, sockets: SocketEvidence): Stop
     );
   return ev.trace.decide(
     fail(
-      'application',
-      via,
       'UF',
       http ? 503 : null,
       `${proxy}'s sidecar cannot connect to ${endpointLabel(target)}: ${actually} (UF${http ? ', 503' : ', connection closed'})`,

@@ -212,14 +212,15 @@ export function outboundCapture(
     'capture',
     proxy,
     cap.captured ? 'matched' : 'skipped',
-    cap.captured ? 'iptables ISTIO_OUTPUT -> 15001' : 'iptables RETURN',
-    cap.detail + (cap.assumption ? `; ${cap.assumption}` : ''),
+    null, // an iptables rule, not a config object of the dump
+    `${cap.captured ? 'iptables ISTIO_OUTPUT -> 15001' : 'iptables RETURN'}: ${cap.detail}${cap.assumption ? `; ${cap.assumption}` : ''}`,
+    cap.captured ? {} : { handsTo: 'bypass' },
   );
   if (cap.captured) return { captured: { dump: src, era: eraOf(src), proxy, dst, traffic } };
   ev.trace.endpoint = endpointLabel(dst);
   const security = { kind: 'plaintext', detail: 'the app connects directly, without its sidecar' } as const;
   return {
-    bypass: { sender: src, srcIp: src.identity().ip ?? '10.0.0.1', dst, security, traffic, via: 'bypass' },
+    bypass: { sender: src, srcIp: src.identity().ip ?? '10.0.0.1', dst, security, traffic, bypassed: true },
   };
 }
 
@@ -234,8 +235,9 @@ export function inboundCapture(
     'capture',
     proxy,
     cap.captured ? 'matched' : 'skipped',
-    cap.captured ? `iptables ISTIO_INBOUND -> ${era.inboundCapturePort}` : 'iptables RETURN',
-    `${cap.detail} (${era.label}: ${era.evidence})${cap.assumption ? `; ${cap.assumption}` : ''}`,
+    null,
+    `${cap.captured ? `iptables ISTIO_INBOUND -> ${era.inboundCapturePort}` : 'iptables RETURN'}: ${cap.detail} (${era.label}: ${era.evidence})${cap.assumption ? `; ${cap.assumption}` : ''}`,
+    cap.captured ? {} : { handsTo: 'bypass' },
   );
   if (cap.captured) return { sidecar: r };
   if (security.kind !== 'plaintext') {
@@ -243,18 +245,16 @@ export function inboundCapture(
       'inbound',
       proxy,
       'failed',
-      'TLS into the app',
+      null,
       `the source sends ${security.detail}, but port ${dst.port} bypasses ${proxy}'s sidecar: the app receives a TLS handshake it cannot answer`,
     );
     return ev.trace.decide(
       fail(
-        'inbound',
-        r.via,
         'UF',
         isHttp(traffic.protocol) ? 503 : null,
         `mTLS into port ${dst.port}, which the destination does not capture: the handshake fails (UF)`,
       ),
     );
   }
-  return { app: { dump: r.dump, pod: r.pod, proxy, dst, target: dst, traffic, via: r.via } };
+  return { app: { dump: r.dump, pod: r.pod, proxy, dst, target: dst, traffic } };
 }

@@ -48,16 +48,11 @@ export function outboundCluster(ev: Evidence, hop: ToCluster): ToEndpoints | Sto
       'failed',
       name,
       `BlackHoleCluster has no endpoints: the connection is closed${http ? ' (502/503)' : ''} with UH`,
+      { handsTo: 'blackhole' },
     );
     blackholeHint(ev, hop);
     return ev.trace.decide(
-      fail(
-        'cluster',
-        'blackhole',
-        'UH',
-        http ? 502 : null,
-        `${proxy} sends it to BlackHoleCluster: the connection is dropped (UH)`,
-      ),
+      fail('UH', http ? 502 : null, `${proxy} sends it to BlackHoleCluster: the connection is dropped (UH)`),
     );
   }
   const passthrough = /^(Inbound)?PassthroughCluster/.test(name);
@@ -67,7 +62,7 @@ export function outboundCluster(ev: Evidence, hop: ToCluster): ToEndpoints | Sto
     'matched',
     name,
     `${cluster.type} cluster${passthrough ? ': passes the connection through to its original destination' : ''}`,
-    originOf(cluster),
+    { ...originOf(cluster), handsTo: passthrough ? 'passthrough' : 'cluster' },
   );
   return { ...hop, resolved: cluster, passthrough, firstHop };
 }
@@ -105,16 +100,11 @@ function clusterNotFound(ev: Evidence, hop: ToCluster, warming: boolean): Stop {
     'failed',
     name,
     `${why}; Envoy answers ${http ? '503 ' : ''}${flag} (cluster_not_found)`,
-    hop.routeOrigin ? { origin: hop.routeOrigin } : {},
+    // chosen, even though it does not exist: `via` is `cluster` (cli-contract.md)
+    { handsTo: 'cluster', ...(hop.routeOrigin ? { origin: hop.routeOrigin } : {}) },
   );
   return ev.trace.decide(
-    fail(
-      'cluster',
-      'none',
-      flag,
-      http ? 503 : null,
-      `cluster not found (${http ? '503 ' : ''}${flag}): ${why}`,
-    ),
+    fail(flag, http ? 503 : null, `cluster not found (${http ? '503 ' : ''}${flag}): ${why}`),
   );
 }
 
@@ -140,39 +130,83 @@ function blackholeHint(ev: Evidence, hop: OnProxy): void {
     );
 }
 
+/** A cluster that cannot have hosts: BlackHoleCluster, or a STATIC cluster whose load_assignment lists none. */
+function isBlackhole(c: Cluster): boolean {
+  return c.name === 'BlackHoleCluster' || (c.type === 'STATIC' && !c.loadAssignment?.endpoints.length);
+}
+
 /** Stage: the receiving sidecar's inbound cluster says where it connects to reach the app. */
 export function inboundCluster(ev: Evidence, r: ReceivingToCluster): AtApplication | Stop {
-  const { dump, proxy, dst, via, cluster: name } = r;
+  const { dump, proxy, dst, cluster: name } = r;
   const { cluster } = clusterByName(dump, name);
   if (!cluster) {
-    ev.trace.add('inbound', proxy, 'failed', name, `inbound cluster ${name} does not exist`);
+    ev.trace.add('inbound', proxy, 'failed', name, `inbound cluster ${name} does not exist`, {
+      handsTo: 'cluster',
+    });
     return ev.trace.decide(
-      fail('inbound', via, r.era.clusterNotFoundFlag, null, `inbound cluster ${name} missing on ${proxy}`),
+      fail(r.era.clusterNotFoundFlag, null, `inbound cluster ${name} missing on ${proxy}`),
     );
   }
-  let target: Target;
-  let how: string;
+  if (isBlackhole(cluster)) {
+    // Istio's inbound default chains (and a Sidecar's ingress REGISTRY_ONLY) end in BlackHoleCluster: a
+    // STATIC cluster with no hosts, so Envoy closes the connection with no healthy upstream (UH)
+    // (envoy-semantics.md section 5; pilot/pkg/networking/core/cluster_builder.go buildBlackHoleCluster)
+    ev.trace.add(
+      'inbound',
+      proxy,
+      'failed',
+      name,
+      `${cluster.type} cluster ${name} has no hosts: ${proxy} closes the connection (UH)`,
+      { handsTo: 'blackhole', ...originOf(cluster) },
+    );
+    const chain = r.chain.index === -1 ? 'the default filter chain' : 'the inbound chain';
+    return ev.trace.decide(
+      fail(
+        'UH',
+        isHttp(r.traffic.protocol) ? 503 : null,
+        `${chain}${r.chain.name ? ` ${r.chain.name}` : ''} of ${proxy} sends port ${dst.port} to ${name}, which has no hosts: the connection is dropped (UH)`,
+      ),
+    );
+  }
+  const target = inboundTarget(ev, r, cluster);
+  if (!target) return ev.trace.decide(unknown('inbound', 'inbound cluster target unknown'));
+  ev.trace.add('inbound', proxy, 'matched', name, target.how, { ...originOf(cluster), handsTo: 'cluster' });
+  return { dump, pod: r.pod, proxy, dst, target: target.at, traffic: r.traffic };
+}
+
+/** Where the inbound cluster connects: the pod IP (ORIGINAL_DST) or the address it lists (127.0.0.1). */
+function inboundTarget(
+  ev: Evidence,
+  r: ReceivingToCluster,
+  cluster: Cluster,
+): { at: Target; how: string } | undefined {
+  const { dst, proxy, cluster: name } = r;
   if (cluster.type === 'ORIGINAL_DST') {
-    target = dst;
     const bind = /127\.0\.0\.6/.test(JSON.stringify(cluster.raw.upstream_bind_config ?? ''))
       ? ' from source 127.0.0.6'
       : '';
-    how = `ORIGINAL_DST: the sidecar connects to the pod IP ${endpointLabel(dst)}${bind} (Istio >= 1.10 inbound forwarding)`;
-  } else {
-    const ep = cluster.loadAssignment?.endpoints.find((e) => e.address.kind === 'socket');
-    if (!ep || ep.address.kind !== 'socket') {
-      ev.trace.add(
-        'inbound',
-        proxy,
-        'unknown',
-        name,
-        `inbound cluster ${name} (${cluster.type}) lists no socket endpoint`,
-      );
-      return ev.trace.decide(unknown('inbound', 'inbound cluster target unknown'));
-    }
-    target = { ip: ep.address.ip, port: ep.address.port };
-    how = `${cluster.type}: the sidecar connects to ${endpointLabel(target)}${target.ip.startsWith('127.') ? ' (loopback: Istio < 1.10 forwards inbound traffic to localhost)' : ''}`;
+    return {
+      at: dst,
+      how: `ORIGINAL_DST: the sidecar connects to the pod IP ${endpointLabel(dst)}${bind} (Istio >= 1.10 inbound forwarding)`,
+    };
   }
-  ev.trace.add('inbound', proxy, 'matched', name, how, originOf(cluster));
-  return { dump, pod: r.pod, proxy, dst, target, traffic: r.traffic, via };
+  const ep = cluster.loadAssignment?.endpoints.find((e) => e.address.kind === 'socket');
+  if (!ep || ep.address.kind !== 'socket') {
+    ev.trace.add(
+      'inbound',
+      proxy,
+      'unknown',
+      name,
+      `inbound cluster ${name} (${cluster.type}) lists no socket endpoint`,
+      {
+        handsTo: 'cluster',
+      },
+    );
+    return undefined;
+  }
+  const at = { ip: ep.address.ip, port: ep.address.port };
+  return {
+    at,
+    how: `${cluster.type}: the sidecar connects to ${endpointLabel(at)}${at.ip.startsWith('127.') ? ' (loopback: Istio < 1.10 forwards inbound traffic to localhost)' : ''}`,
+  };
 }

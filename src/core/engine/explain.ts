@@ -122,7 +122,6 @@ function start(ev: Evidence, q: Query): { origin: ConfigDump; ip: string } {
     dst: { ip, port: q.port },
     security,
     traffic: q.traffic,
-    via: 'cluster',
     dump,
     pod: ev.world.inventory.pods.find((p) => p.ip === ip),
     era: eraOf(dump),

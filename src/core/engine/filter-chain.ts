@@ -40,8 +40,16 @@ export interface ChainSelection {
   readonly tie: FilterChain[];
 }
 
+/** A chain as a person reads it in a sentence (its name and position); data carries `name` and `index`. */
 export function chainLabel(c: FilterChain): string {
-  return c.index === -1 ? 'default_filter_chain' : `${c.name ? `${c.name} ` : ''}#${c.index}`;
+  return c.index === -1
+    ? `default_filter_chain${c.name ? ` ${c.name}` : ''}`
+    : `${c.name ? `${c.name} ` : ''}#${c.index}`;
+}
+
+/** A chain's step fields: its own name, and its position in filter_chains (none for the default chain). */
+function chainStep(c: FilterChain): { name: string | null; index: number | null } {
+  return { name: c.name || null, index: c.index >= 0 ? c.index : null };
 }
 
 interface Level {
@@ -197,7 +205,7 @@ export function outboundChain(ev: Evidence, hop: OnListener): OnChain | Stop {
       'filterChain',
       proxy,
       'unknown',
-      listenerName(l),
+      l.name,
       'the listener selects chains with filter_chain_matcher (xDS matcher tree), which meshctl does not simulate',
     );
     return ev.trace.decide(unknown('filterChain', 'filter_chain_matcher is not simulated'));
@@ -209,18 +217,17 @@ export function outboundChain(ev: Evidence, hop: OnListener): OnChain | Stop {
   if (!sel.chain) {
     const closing =
       hop.how === 'handed-off' ? ' (a handed-off connection never falls back to the capture listener)' : '';
+    // the step names the listener whose chains were searched
     ev.trace.add(
       'filterChain',
       proxy,
       'no-match',
-      listenerName(l),
-      `no filter chain matches and there is no default_filter_chain: Envoy closes the connection (NR, "no matching filter chain")${closing}. ${narrowing}`,
+      l.name,
+      `no filter chain of ${listenerName(l)} matches and there is no default_filter_chain: Envoy closes the connection (NR, "no matching filter chain")${closing}. ${narrowing}`,
       { alternatives: sel.dropped },
     );
     return ev.trace.decide(
       fail(
-        'filterChain',
-        'none',
         'NR',
         null,
         `${listenerName(l)} on ${proxy} has no filter chain for this connection: it is closed`,
@@ -234,15 +241,48 @@ export function outboundChain(ev: Evidence, hop: OnListener): OnChain | Stop {
       'Check the Sidecar/EnvoyFilter that produced overlapping filter_chain_match entries.',
     );
   const chain = sel.chain;
+  const { name, index } = chainStep(chain);
   ev.trace.add(
     'filterChain',
     proxy,
     'matched',
-    chainLabel(chain),
+    name,
     `${sel.usedDefault ? 'no chain matched; default_filter_chain used. ' : ''}${narrowing || 'the listener has one chain'}`,
-    { alternatives: sel.dropped, ...originOf(chain) },
+    { index, alternatives: sel.dropped, ...originOf(chain) },
   );
   return { ...hop, chain };
+}
+
+/** The handshake between what the source sends and what the chosen inbound chain serves, when it fails. */
+function tlsMismatch(
+  ev: Evidence,
+  r: ReceivingOnListener,
+  serverTls: boolean,
+): { flag: string; why: string } | undefined {
+  const { dst, security, proxy } = r;
+  if (serverTls && security.kind === 'plaintext') {
+    ev.trace.hint(
+      'plaintext-into-strict',
+      `${proxy}'s chain for port ${dst.port} requires TLS and the source sends plaintext.`,
+      'Enable mTLS at the source (auto mTLS or DestinationRule ISTIO_MUTUAL), or PERMISSIVE mode at the destination.',
+    );
+    return {
+      flag: 'UC',
+      why: `plaintext into a TLS-only chain of ${proxy}: the handshake fails and the connection is reset (UC)`,
+    };
+  }
+  if (!serverTls && security.kind !== 'plaintext') {
+    ev.trace.hint(
+      'tls-into-plaintext',
+      `The source sends ${security.detail} but ${proxy} serves port ${dst.port} in plaintext.`,
+      'Disable TLS origination for this destination (DestinationRule tls.mode DISABLE) or enable mTLS on the destination (PeerAuthentication).',
+    );
+    return {
+      flag: 'UF',
+      why: `TLS from the source into a plaintext chain of ${proxy}: the handshake fails (UF, upstream_transport_failure_reason)`,
+    };
+  }
+  return undefined;
 }
 
 /** Stage: the receiving sidecar's inbound listener picks a chain; its TLS must fit what the source sends. */
@@ -254,47 +294,18 @@ export function inboundChain(ev: Evidence, r: ReceivingOnListener): ReceivingOnC
   if (!sel.chain) return noInboundChain(ev, r, sel, narrowing);
   const chain = sel.chain;
   const serverTls = chain.transportSocket?.kind === 'tls';
+  const mismatch = tlsMismatch(ev, r, serverTls);
+  const { name, index } = chainStep(chain);
   ev.trace.add(
     'filterChain',
     proxy,
-    'matched',
-    chainLabel(chain),
-    `${narrowing || 'the listener has one chain'}; ${serverTls ? `terminates TLS${chain.transportSocket?.requireClientCertificate ? ' and requires a client certificate (mTLS)' : ''}` : 'plaintext'}`,
-    { alternatives: sel.dropped, ...originOf(chain) },
+    mismatch ? 'failed' : 'matched',
+    name,
+    `${sel.usedDefault ? 'no chain matched; default_filter_chain used. ' : ''}${narrowing || 'the listener has one chain'}; ${serverTls ? `terminates TLS${chain.transportSocket?.requireClientCertificate ? ' and requires a client certificate (mTLS)' : ''}` : 'plaintext'}${mismatch ? `; ${mismatch.why}` : ''}`,
+    { index, alternatives: sel.dropped, ...originOf(chain) },
   );
-  const status = isHttp(traffic.protocol) ? 503 : null;
-  if (serverTls && security.kind === 'plaintext') {
-    ev.trace.hint(
-      'plaintext-into-strict',
-      `${proxy}'s chain for port ${dst.port} requires TLS and the source sends plaintext.`,
-      'Enable mTLS at the source (auto mTLS or DestinationRule ISTIO_MUTUAL), or PERMISSIVE mode at the destination.',
-    );
-    return ev.trace.decide(
-      fail(
-        'inbound',
-        r.via,
-        'UC',
-        status,
-        `plaintext into a TLS-only chain of ${proxy}: the handshake fails and the connection is reset (UC)`,
-      ),
-    );
-  }
-  if (!serverTls && security.kind !== 'plaintext') {
-    ev.trace.hint(
-      'tls-into-plaintext',
-      `The source sends ${security.detail} but ${proxy} serves port ${dst.port} in plaintext.`,
-      'Disable TLS origination for this destination (DestinationRule tls.mode DISABLE) or enable mTLS on the destination (PeerAuthentication).',
-    );
-    return ev.trace.decide(
-      fail(
-        'inbound',
-        r.via,
-        'UF',
-        status,
-        `TLS from the source into a plaintext chain of ${proxy}: the handshake fails (UF, upstream_transport_failure_reason)`,
-      ),
-    );
-  }
+  if (mismatch)
+    return ev.trace.decide(fail(mismatch.flag, isHttp(traffic.protocol) ? 503 : null, mismatch.why));
   return { ...r, chain };
 }
 
@@ -305,8 +316,8 @@ function noInboundChain(ev: Evidence, r: ReceivingOnListener, sel: ChainSelectio
     'filterChain',
     proxy,
     'no-match',
-    listenerName(l),
-    `no inbound chain accepts ${what} on port ${dst.port}: the server closes the connection (NR, filter_chain_not_found). ${narrowing}`,
+    l.name,
+    `no inbound chain of ${listenerName(l)} accepts ${what} on port ${dst.port}: the server closes the connection (NR, filter_chain_not_found). ${narrowing}`,
     { alternatives: sel.dropped },
   );
   if (
@@ -321,8 +332,6 @@ function noInboundChain(ev: Evidence, r: ReceivingOnListener, sel: ChainSelectio
   const http = isHttp(traffic.protocol);
   return ev.trace.decide(
     fail(
-      'inbound',
-      r.via,
       http ? 'UC' : null,
       http ? 503 : null,
       `${proxy} refuses ${security.kind === 'plaintext' ? 'plaintext' : 'the connection'} on port ${dst.port}: no inbound filter chain matches (the source sees the connection closed)`,

@@ -49,56 +49,47 @@ export function routeTable(ev: Evidence, hop: OnRouteTable): ToCluster | Stop {
       'routeConfig',
       proxy,
       'failed',
-      rcName,
+      hop.hcm.rds ?? null,
       `route configuration ${rcName} is not in the dump: the listener is warming or the table is empty; every request gets 404 NR`,
     );
-    return ev.trace.decide(
-      fail('routeConfig', 'none', 'NR', 404, `RDS route configuration ${rcName} is missing on ${proxy}`),
-    );
+    return ev.trace.decide(fail('NR', 404, `RDS route configuration ${rcName} is missing on ${proxy}`));
   }
   ev.trace.add(
     'routeConfig',
     proxy,
     'matched',
-    rc.name || rcName,
+    rc.name || hop.hcm.rds || null,
     `${rc.hosts.length} virtual hosts${rc.ignorePortInHostMatching ? '; the port of the Host is ignored (ignore_port_in_host_matching)' : '; Host must match a domain including its port'}`,
   );
   const req = httpRequest(hop.traffic, hop.dst);
   const d = routeRequest(rc, req);
   if (d.kind === 'no-virtual-host') return noVirtualHost(ev, proxy, rc, req);
   const vh = d.vhost.vhost;
-  ev.trace.add(
-    'virtualHost',
-    proxy,
-    'matched',
-    vh.name,
-    describeVirtualHost(d.vhost, req.host),
-    originOf(vh),
-  );
+  ev.trace.add('virtualHost', proxy, 'matched', vh.name, describeVirtualHost(d.vhost, req.host), {
+    index: d.vhost.index,
+    ...originOf(vh),
+  });
   if (d.kind === 'require-tls') {
     ev.trace.add(
       'route',
       proxy,
-      'matched',
-      'require_tls',
+      'failed', // the request is answered here, not forwarded
+      null, // require_tls is a field of the virtual host, not a route
       `the virtual host requires TLS: Envoy redirects to ${d.location}`,
+      { handsTo: 'redirect' },
     );
-    return ev.trace.decide(fail('route', 'redirect', null, 301, `redirected to ${d.location} (require_tls)`));
+    return ev.trace.decide(fail(null, 301, `redirected to ${d.location} (require_tls)`));
   }
   if (d.kind === 'no-route') {
     ev.trace.add(
       'route',
       proxy,
       'no-match',
-      vh.name,
+      vh.name, // the virtual host whose routes were searched
       `no route of ${vh.name} matches ${req.method} ${req.path}: 404 NR`,
-      {
-        alternatives: d.rejected,
-      },
+      { index: d.vhost.index, alternatives: d.rejected },
     );
-    return ev.trace.decide(
-      fail('route', 'none', 'NR', 404, `no route in ${vh.name} matches ${req.path}: 404 NR`),
-    );
+    return ev.trace.decide(fail('NR', 404, `no route in ${vh.name} matches ${req.path}: 404 NR`));
   }
   return routeAction(ev, hop, req, d);
 }
@@ -109,7 +100,7 @@ function noVirtualHost(ev: Evidence, proxy: string, rc: RouteConfig, req: HttpRe
     'virtualHost',
     proxy,
     'no-match',
-    req.host,
+    rc.name, // the route configuration whose virtual hosts were searched
     `no virtual host of ${rc.name} has the domain "${req.host}" (${domains} domains, no "*" catch-all); Envoy answers 404 NR`,
     {
       alternatives: rc.hosts.slice(0, 8).map((v) => ({
@@ -125,13 +116,7 @@ function noVirtualHost(ev: Evidence, proxy: string, rc: RouteConfig, req: HttpRe
       'Call the service by name, or name the port tcp-* so pod-IP traffic is proxied as TCP.',
     );
   return ev.trace.decide(
-    fail(
-      'virtualHost',
-      'none',
-      'NR',
-      404,
-      `no virtual host for ${req.host} in ${rc.name} on ${proxy}: 404 NR`,
-    ),
+    fail('NR', 404, `no virtual host for ${req.host} in ${rc.name} on ${proxy}: 404 NR`),
   );
 }
 
@@ -152,15 +137,19 @@ function routeAction(ev: Evidence, hop: OnRouteTable, req: HttpRequest, d: Route
   const r = d.route;
   const vh = d.vhost.vhost;
   const origin = routeOrigin(r, vh);
+  // a redirect or a direct response answers the request here: the step decides a failed outcome
+  const answers = r.action.kind === 'redirect' || r.action.kind === 'direct_response';
   ev.trace.add(
     'route',
     proxy,
-    'matched',
-    routeLabel(r, d.index),
+    answers ? 'failed' : 'matched',
+    r.name ?? null,
     `${d.matchedBecause}; ${actionText(r, d)}`,
     {
+      index: d.index,
       alternatives: d.rejected,
       ...(origin ? { origin } : {}),
+      ...(answers ? { handsTo: r.action.kind === 'redirect' ? 'redirect' : 'direct-response' } : {}),
     },
   );
   const retryOn = JSON.stringify(
@@ -170,9 +159,7 @@ function routeAction(ev: Evidence, hop: OnRouteTable, req: HttpRequest, d: Route
   if (/connect-failure|reset/.test(retryOn)) ev.trace.retriesConnectFailure();
   const a = r.action;
   if (a.kind === 'redirect')
-    return ev.trace.decide(
-      fail('route', 'redirect', null, a.status, `${proxy} answers ${a.status} redirect to ${d.location}`),
-    );
+    return ev.trace.decide(fail(null, a.status, `${proxy} answers ${a.status} redirect to ${d.location}`));
   if (a.kind === 'direct_response') {
     if (a.status === 502 && vh.name === 'block_all')
       ev.trace.hint(
@@ -181,13 +168,7 @@ function routeAction(ev: Evidence, hop: OnRouteTable, req: HttpRequest, d: Route
         'Add a ServiceEntry for the host, or set outboundTrafficPolicy ALLOW_ANY.',
       );
     return ev.trace.decide(
-      fail(
-        'route',
-        'direct-response',
-        null,
-        a.status,
-        `${proxy} answers directly with ${a.status} (route ${routeLabel(r, d.index)})`,
-      ),
+      fail(null, a.status, `${proxy} answers directly with ${a.status} (route ${routeLabel(r, d.index)})`),
     );
   }
   const cluster =

@@ -113,7 +113,7 @@ export function outboundListener(ev: Evidence, hop: OnProxy): OnListener | Stop 
       'listener',
       proxy,
       'matched',
-      name,
+      virtual.name,
       `captured traffic arrives on ${name}, which does not hand off (use_original_dst unset)`,
     );
     return { ...hop, listener: virtual, how: 'outbound' };
@@ -124,7 +124,7 @@ export function outboundListener(ev: Evidence, hop: OnProxy): OnListener | Stop 
       'listener',
       proxy,
       'matched',
-      listenerName(h.listener),
+      h.listener.name,
       `captured on ${name} (use_original_dst), handed off: ${h.detail}`,
       { alternatives: h.alternatives, ...originOf(h.listener) },
     );
@@ -134,7 +134,7 @@ export function outboundListener(ev: Evidence, hop: OnProxy): OnListener | Stop 
     'listener',
     proxy,
     'matched',
-    name,
+    virtual.name,
     `captured on ${name} (use_original_dst); ${h.detail}, so the connection stays on ${name} and its own filter chains decide`,
     { alternatives: h.alternatives },
   );
@@ -154,8 +154,8 @@ export function gatewayListener(ev: Evidence, hop: OnProxy): OnListener | Stop {
     'capture',
     proxy,
     'skipped',
-    'no capture',
-    `a gateway receives traffic on its own listeners; kube-proxy already translated the gateway Service's port to the pod's port ${port}`,
+    null,
+    `no capture: a gateway receives traffic on its own listeners; kube-proxy already translated the gateway Service's port to the pod's port ${port}`,
   );
   const l = boundListener(dump, dump.identity().ip, port);
   if (l) {
@@ -163,7 +163,7 @@ export function gatewayListener(ev: Evidence, hop: OnProxy): OnListener | Stop {
       'listener',
       proxy,
       'matched',
-      listenerName(l),
+      l.name,
       `listener ${listenerName(l)} is bound to ${formatAddress(l.address)}`,
       originOf(l),
     );
@@ -177,7 +177,7 @@ export function gatewayListener(ev: Evidence, hop: OnProxy): OnListener | Stop {
     'listener',
     proxy,
     'no-match',
-    `port ${port}`,
+    null,
     `no listener is bound to port ${port} (bound: ${[...new Set(ports)].sort((a, b) => a - b).join(', ') || 'none'}); the client's connection is refused (RST) and Envoy logs nothing`,
   );
   ev.trace.hint(
@@ -187,8 +187,6 @@ export function gatewayListener(ev: Evidence, hop: OnProxy): OnListener | Stop {
   );
   return ev.trace.decide(
     fail(
-      'listener',
-      'none',
       null,
       null,
       `${proxy} has no listener on port ${port}: the connection is refused and nothing is logged`,
@@ -208,7 +206,7 @@ export function inboundListener(ev: Evidence, r: Receiving): ReceivingOnListener
       'inbound',
       proxy,
       'unknown',
-      `port ${era.inboundCapturePort}`,
+      null,
       `no listener on ${era.inboundCapturePort} in ${proxy}'s dump`,
     );
     return ev.trace.decide(unknown('inbound', `the inbound listener of ${proxy} is not in its dump`));
@@ -228,6 +226,6 @@ export function inboundListener(ev: Evidence, r: Receiving): ReceivingOnListener
         );
     } else how += `; ${h.detail}, so ${listenerName(capture)}'s own chains decide`;
   }
-  ev.trace.add('inbound', proxy, 'matched', listenerName(l), how);
+  ev.trace.add('inbound', proxy, 'matched', l.name, how);
   return { ...r, listener: l };
 }

@@ -44,8 +44,8 @@ export function networkFilter(ev: Evidence, hop: OnChain): OnFilter | Stop {
     'networkFilter',
     hop.proxy,
     'unknown',
-    hop.chain.filters.map((x) => x.name).join(', ') || '(none)',
-    'the chain has neither an HTTP connection manager nor a tcp_proxy; meshctl cannot follow it',
+    null,
+    `the chain's filters (${hop.chain.filters.map((x) => x.name).join(', ') || 'none'}) have neither an HTTP connection manager nor a tcp_proxy; meshctl cannot follow it`,
   );
   return ev.trace.decide(
     unknown(
@@ -65,17 +65,17 @@ export function tcpProxy(ev: Evidence, hop: OnFilter & { kind: 'tcp_proxy' }): T
   ev.trace.add(
     'networkFilter',
     hop.proxy,
-    'matched',
-    'tcp_proxy',
+    cluster ? 'matched' : 'failed',
+    hop.tcp.name,
     `tcp_proxy forwards the connection's bytes to cluster ${cluster ?? '(none)'}${dist}${otherFilters(hop.chain)}`,
+    { index: hop.chain.filters.indexOf(hop.tcp) },
   );
   // tcp_proxy counts connect attempts against max_connect_attempts (default 1): a failed connect sets UF and
   // tries again, and the attempt past the limit sets URX, so every connect failure is logged UF,URX (envoy
   // source/common/tcp_proxy/tcp_proxy.cc: Filter::onUpstreamEvent, then initializeUpstreamConnection's
   // connect_attempts_ >= maxConnectAttempts() check). Replayed on Envoy 1.40: story 4 (1.9) logs UF,URX.
   ev.trace.retriesConnectFailure();
-  if (!cluster)
-    return ev.trace.decide(fail('networkFilter', 'none', 'NR', null, 'the tcp_proxy names no cluster'));
+  if (!cluster) return ev.trace.decide(fail('NR', null, 'the tcp_proxy names no cluster'));
   return { ...hop, cluster, routeOrigin: undefined };
 }
 
@@ -93,8 +93,9 @@ export function httpConnectionManager(ev: Evidence, hop: OnFilter & { kind: 'hcm
     'networkFilter',
     proxy,
     isHttp(traffic.protocol) ? 'matched' : 'failed',
-    'http_connection_manager',
-    `the chain parses HTTP and routes with ${hcm.rds !== undefined ? `RDS route configuration ${hcm.rds}` : 'an inline route configuration'}${otherFilters(hop.chain)}`,
+    hcm.name,
+    `http_connection_manager: the chain parses HTTP and routes with ${hcm.rds !== undefined ? `RDS route configuration ${hcm.rds}` : 'an inline route configuration'}${otherFilters(hop.chain)}`,
+    { index: hop.chain.filters.indexOf(hcm) },
   );
   const rc = hcm.routeConfig ?? (hcm.rds !== undefined ? routeConfigByName(hop.dump, hcm.rds) : undefined);
   const alpn = hcm.httpFilters.some((f) => f === 'istio.alpn' || f === 'envoy.filters.http.alpn');
@@ -134,8 +135,6 @@ function notHttp(ev: Evidence, hop: OnRouteTable): Stop {
   );
   return ev.trace.decide(
     fail(
-      'networkFilter',
-      'none',
       dpe ? 'DPE' : null,
       400,
       `${listenerName(l)} on ${proxy} expects HTTP on port ${dst.port}; ${traffic.protocol.toUpperCase()} bytes fail to parse and the connection is closed`,
@@ -145,7 +144,7 @@ function notHttp(ev: Evidence, hop: OnRouteTable): Stop {
 
 /** Stage: the receiving sidecar's inbound chain forwards by tcp_proxy, or routes HTTP to an inbound cluster. */
 export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToCluster | Stop {
-  const { chain, proxy, traffic, dst, via } = r;
+  const { chain, proxy, traffic, dst } = r;
   const filter = routingFilter(chain);
   let cluster: string | undefined;
   if (filter?.kind === 'tcp_proxy') {
@@ -153,9 +152,10 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
     ev.trace.add(
       'networkFilter',
       proxy,
-      'matched',
-      'tcp_proxy',
+      cluster ? 'matched' : 'failed',
+      filter.name,
       `tcp_proxy to ${cluster ?? '(none)'}${otherFilters(chain)}`,
+      { index: chain.filters.indexOf(filter) },
     );
     // tcp_proxy counts connect attempts against max_connect_attempts (default 1): a failed connect sets UF and
     // tries again, and the attempt past the limit sets URX, so every connect failure is logged UF,URX (envoy
@@ -168,17 +168,12 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
         'networkFilter',
         proxy,
         'failed',
-        'http_connection_manager',
-        `the inbound chain parses HTTP; ${traffic.protocol} bytes fail to parse${otherFilters(chain)}`,
+        filter.name,
+        `http_connection_manager: the inbound chain parses HTTP; ${traffic.protocol} bytes fail to parse${otherFilters(chain)}`,
+        { index: chain.filters.indexOf(filter) },
       );
       return ev.trace.decide(
-        fail(
-          'inbound',
-          via,
-          'DPE',
-          400,
-          `${proxy} expects HTTP on port ${dst.port}; the connection is closed`,
-        ),
+        fail('DPE', 400, `${proxy} expects HTTP on port ${dst.port}; the connection is closed`),
       );
     }
     const routed = inboundRoute(ev, r, filter);
@@ -189,13 +184,12 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
       'networkFilter',
       proxy,
       'unknown',
-      chain.filters.map((x) => x.name).join(', '),
-      'the inbound chain has no routing filter meshctl simulates',
+      null,
+      `the inbound chain's filters (${chain.filters.map((x) => x.name).join(', ') || 'none'}) have no routing filter meshctl simulates`,
     );
     return ev.trace.decide(unknown('inbound', 'inbound chain not simulated'));
   }
-  if (!cluster)
-    return ev.trace.decide(fail('inbound', via, 'NR', null, 'the inbound filter names no cluster'));
+  if (!cluster) return ev.trace.decide(fail('NR', null, 'the inbound filter names no cluster'));
   return { ...r, cluster };
 }
 
@@ -205,31 +199,30 @@ function inboundRoute(
   r: ReceivingOnChain,
   hcm: HttpConnectionManager,
 ): string | undefined | Stop {
-  const { dump, proxy, traffic, dst, via, chain } = r;
+  const { dump, proxy, traffic, dst, chain } = r;
   const rc = hcm.routeConfig ?? (hcm.rds ? routeConfigByName(dump, hcm.rds) : undefined);
   if (!rc) {
     ev.trace.add(
       'networkFilter',
       proxy,
       'failed',
-      hcm.rds ?? 'route config',
-      'the inbound route configuration is not in the dump',
+      hcm.rds ?? null,
+      `the inbound route configuration${hcm.rds ? ` ${hcm.rds}` : ''} is not in the dump`,
     );
-    return ev.trace.decide(
-      fail('inbound', via, 'NR', 404, `${proxy}'s inbound route configuration is missing`),
-    );
+    return ev.trace.decide(fail('NR', 404, `${proxy}'s inbound route configuration is missing`));
   }
   const d = routeRequest(rc, httpRequest(traffic, dst));
   if (d.kind !== 'route') {
     ev.trace.add('networkFilter', proxy, 'failed', rc.name, `no inbound route matches (${d.kind}): 404 NR`);
-    return ev.trace.decide(fail('inbound', via, 'NR', 404, `no inbound route on ${proxy}`));
+    return ev.trace.decide(fail('NR', 404, `no inbound route on ${proxy}`));
   }
   ev.trace.add(
     'networkFilter',
     proxy,
     'matched',
-    `http_connection_manager ${rc.name || 'inline'}`,
-    `inbound route ${routeLabel(d.route, d.index)} to ${d.cluster ?? d.route.action.kind}${otherFilters(chain)}`,
+    hcm.name,
+    `http_connection_manager with route configuration ${rc.name || '(inline)'}: inbound route ${routeLabel(d.route, d.index)} to ${d.cluster ?? d.route.action.kind}${otherFilters(chain)}`,
+    { index: chain.filters.indexOf(hcm) },
   );
   return d.cluster;
 }

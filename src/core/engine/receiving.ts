@@ -14,24 +14,24 @@ export function receiver(
   ev: Evidence,
   a: Arrival,
 ): { readonly sidecar: Receiving } | { readonly app: AtApplication } | Stop {
-  const { dst, via, sender } = a;
+  const { dst, sender } = a;
   const { dump, pod } = podByIp(ev.world, dst.ip);
   const name = dump ? label(dump) : pod ? `${pod.name}.${pod.namespace}` : dst.ip;
   const app = (): { app: AtApplication } => ({
-    app: { dump: undefined, pod, proxy: name, dst, target: dst, traffic: a.traffic, via },
+    app: { dump: undefined, pod, proxy: name, dst, target: dst, traffic: a.traffic },
   });
   // the app calls its own pod IP over lo: nothing but the app's socket is involved
-  if (sender && sender.identity().ip === dst.ip && via === 'bypass') return app();
+  if (sender && a.bypassed && sender.identity().ip === dst.ip) return app();
   if (dump) return { sidecar: { ...a, dump, pod, era: eraOf(dump), proxy: label(dump) } };
   if (pod && !pod.hasSidecar) return withoutSidecar(ev, a, name) ?? app();
-  if (!pod && (via === 'passthrough' || !isIp(dst.ip))) {
+  if (!pod && (a.passthrough || !isIp(dst.ip))) {
     // An address outside the inputs: the original destination of a passthrough, or a DNS name Envoy resolves.
     const what = isIp(dst.ip)
       ? `${dst.ip} is not a pod of the inputs (no dump, no manifest)`
       : `Envoy resolves ${dst.ip} by DNS`;
-    ev.trace.add('inbound', name, 'skipped', dst.ip, `${what}: the connection leaves what meshctl can see`);
+    ev.trace.add('inbound', name, 'skipped', null, `${what}: the connection leaves what meshctl can see`);
     return ev.trace.decide(
-      delivered(via, `sent to ${endpointLabel(dst)}, outside the mesh as far as the inputs show`),
+      delivered(`sent to ${endpointLabel(dst)}, outside the mesh as far as the inputs show`),
     );
   }
   const known = ev.world.dumps.length > 0 && !pod;
@@ -39,16 +39,14 @@ export function receiver(
     'inbound',
     name,
     'unknown',
-    dst.ip,
+    null,
     `${known ? `${dst.ip} is not the IP of any proxy whose dump was given` : `no config dump of ${name} was given`}, so its sidecar's handling is not known`,
   );
   ev.trace.need(`the config dump of the destination ${name} (${dst.ip}) to follow the receiving sidecar`);
   return ev.trace.decide({
     result: 'unknown',
-    via,
     flag: null,
     status: null,
-    stage: null,
     summary: `the source's sidecar sends it to ${endpointLabel(dst)} (${a.security.detail}); what the destination does is unknown without its dump`,
   });
 }
@@ -59,7 +57,7 @@ function withoutSidecar(ev: Evidence, a: Arrival, name: string): Stop | undefine
     'inbound',
     name,
     'skipped',
-    'no sidecar',
+    null,
     `${name} has no istio-proxy container: the connection reaches the app directly`,
   );
   if (a.security.kind === 'plaintext') return undefined;
@@ -67,13 +65,11 @@ function withoutSidecar(ev: Evidence, a: Arrival, name: string): Stop | undefine
     'inbound',
     name,
     'failed',
-    'TLS into plaintext',
+    null,
     `the source sends ${a.security.detail}, but ${name} has no sidecar to terminate it: the handshake fails`,
   );
   return ev.trace.decide(
     fail(
-      'inbound',
-      a.via,
       'UF',
       isHttp(a.traffic.protocol) ? 503 : null,
       `TLS from the source into ${name}, which has no sidecar: the handshake fails (UF)`,

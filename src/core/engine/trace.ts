@@ -11,22 +11,29 @@ import type { World } from './traffic.js';
 /** The consequence a deciding step carries: what Envoy does to the traffic there. */
 export interface Verdict {
   readonly result: Outcome['result'];
-  readonly via: Via;
   readonly flag: string | null;
   readonly status: number | null;
-  readonly stage: Stage | null;
   readonly summary: string;
 }
 
 /** How many near misses a step keeps: enough to see why, not the whole listener. */
 const MAX_ALTERNATIVES = 12;
 
+/** What the first proxy handed the traffic to, when a step decides it (cli-contract.md `via`). */
+export type HandOver = Exclude<Via, 'none'>;
+
 export interface StepExtra {
+  /** The object's position in its parent list (chains, virtual hosts, routes, filters); null otherwise. */
+  readonly index?: number | null | undefined;
   /** The Istio resource behind the object, as `Kind namespace/name`. */
   readonly origin?: string | undefined;
   /** The near misses: the objects of the same list that were not chosen, and why. */
   readonly alternatives?: readonly Alternative[] | undefined;
+  /** This step hands the traffic over: a cluster (even one that does not exist), a redirect, a bypass. */
+  readonly handsTo?: HandOver | undefined;
 }
+
+const failing = (s: Step) => s.result === 'failed' || s.result === 'no-match';
 
 export class Trace {
   readonly steps: Step[] = [];
@@ -38,19 +45,23 @@ export class Trace {
   private decision: { readonly at: number; readonly verdict: Verdict } | undefined;
   /** Steps whose route retries connect failures (Istio's default retry policy): UF is then logged UF,URX. */
   private readonly retrying = new Set<Step>();
+  /** Steps that hand the traffic over, and to what. */
+  private readonly handOvers = new Map<Step, HandOver>();
 
+  /** A step: `name` is the object's own name as the dump spells it, null when it has none. */
   add(
     stage: Stage,
     proxy: string,
     result: StepResult,
-    name: string,
+    name: string | null,
     detail: string,
     extra: StepExtra = {},
   ): void {
-    const step: Step = { stage, proxy, result, name, detail };
+    const step: Step = { stage, proxy, result, name: name || null, index: extra.index ?? null, detail };
     if (extra.origin) Object.assign(step, { origin: extra.origin });
     if (extra.alternatives?.length)
       Object.assign(step, { alternatives: extra.alternatives.slice(0, MAX_ALTERNATIVES) });
+    if (extra.handsTo) this.handOvers.set(step, extra.handsTo);
     this.steps.push(step);
   }
   /**
@@ -72,21 +83,26 @@ export class Trace {
     if (!this.decision) this.decision = { at: this.steps.length - 1, verdict };
     return STOP;
   }
-  /** The outcome, derived from the deciding step and the steps before it. */
+  /**
+   * The outcome, from the steps: `via` is what the first step that hands the traffic over hands it to
+   * (`none` when no step does), `failedStage` is the stage of the first failed or no-match step, the one
+   * that decided; result, flag, status and summary are the deciding step's consequence.
+   */
   outcome(protocol: Protocol): Outcome {
     const d = this.decision;
     if (!d) throw new Error('the walk ended without a deciding step');
+    const path = this.steps.slice(0, d.at + 1);
     let flag = d.verdict.flag;
-    const before = this.steps.slice(0, d.at + 1);
-    if (flag === 'UF' && before.some((s) => this.retrying.has(s))) flag = 'UF,URX';
+    if (flag === 'UF' && path.some((s) => this.retrying.has(s))) flag = 'UF,URX';
+    const handing = path.find((s) => this.handOvers.has(s));
     return {
       result: d.verdict.result,
-      via: d.verdict.via,
+      via: handing ? this.handOvers.get(handing)! : 'none',
       responseFlag: flag,
       httpStatus: isHttp(protocol) ? d.verdict.status : null,
       cluster: this.cluster,
       endpoint: this.endpoint,
-      failedStage: d.verdict.result === 'failed' ? d.verdict.stage : null,
+      failedStage: d.verdict.result === 'failed' ? (path.find(failing)?.stage ?? null) : null,
       summary: d.verdict.summary,
     };
   }
@@ -102,29 +118,16 @@ export interface Evidence {
   readonly trace: Trace;
 }
 
-export function fail(
-  stage: Stage,
-  via: Via,
-  flag: string | null,
-  status: number | null,
-  summary: string,
-): Verdict {
-  return { result: 'failed', via, flag, status, stage, summary };
+export function fail(flag: string | null, status: number | null, summary: string): Verdict {
+  return { result: 'failed', flag, status, summary };
 }
 
-export function delivered(via: Via, summary: string): Verdict {
-  return { result: 'delivered', via, flag: null, status: null, stage: null, summary };
+export function delivered(summary: string): Verdict {
+  return { result: 'delivered', flag: null, status: null, summary };
 }
 
 export function unknown(stage: Stage, summary: string): Verdict {
-  return {
-    result: 'unknown',
-    via: 'none',
-    flag: null,
-    status: null,
-    stage: null,
-    summary: `${summary} (stage ${stage})`,
-  };
+  return { result: 'unknown', flag: null, status: null, summary: `${summary} (stage ${stage})` };
 }
 
 export function label(dump: ConfigDump): string {

@@ -7,7 +7,7 @@ import type { MeshInventory, PodInfo } from '../model/k8s.js';
 import type { FilterChain, Listener } from '../model/listener.js';
 import type { SocketEvidence } from '../model/sockets.js';
 import type { Era } from './era.js';
-import type { Protocol, Via } from './types.js';
+import type { Protocol } from './types.js';
 import type { UpstreamSecurity } from './upstream.js';
 
 export interface Traffic {
@@ -140,7 +140,10 @@ export interface Arrival {
   readonly dst: Target;
   readonly security: UpstreamSecurity;
   readonly traffic: Traffic;
-  readonly via: Via;
+  /** The app connected without its sidecar (capture let it through). */
+  readonly bypassed?: boolean;
+  /** The original destination of a passthrough cluster: an address that may be outside the inputs. */
+  readonly passthrough?: boolean;
 }
 
 /** The traffic inside the receiving pod's sidecar. */
@@ -168,7 +171,6 @@ export interface AtApplication {
   /** Where the sidecar (or the bypassing client) connects: loopback, the pod IP, or the destination itself. */
   readonly target: Target;
   readonly traffic: Traffic;
-  readonly via: Via;
 }
 
 /** The receiving sidecar's inbound filter named the cluster it forwards to. */

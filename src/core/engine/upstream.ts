@@ -225,13 +225,7 @@ export function endpoints(ev: Evidence, hop: ToEndpoints): Arrival | Stop {
       `${eps.detail}: no healthy endpoint${eps.endpoints.length ? ` (${eps.endpoints.map((e) => `${endpointLabel(e)} ${e.health}`).join(', ')})` : ''}`,
     );
     return ev.trace.decide(
-      fail(
-        'endpoints',
-        'cluster',
-        'UH',
-        http ? 503 : null,
-        `no healthy upstream in ${name} (${http ? '503 ' : ''}UH)`,
-      ),
+      fail('UH', http ? 503 : null, `no healthy upstream in ${name} (${http ? '503 ' : ''}UH)`),
     );
   }
   const chosen =
@@ -251,7 +245,7 @@ export function endpoints(ev: Evidence, hop: ToEndpoints): Arrival | Stop {
     'endpoints',
     proxy,
     'matched',
-    endpointLabel(chosen),
+    name, // the load assignment's cluster; endpoints have addresses, not names
     `${eps.detail}; ${which}${kubeProxy}; sends ${security.detail}`,
   );
   if (hop.firstHop) ev.trace.endpoint = endpointLabel(chosen);
@@ -261,6 +255,6 @@ export function endpoints(ev: Evidence, hop: ToEndpoints): Arrival | Stop {
     dst: { ip: chosen.ip, port: chosen.port },
     security,
     traffic: hop.traffic,
-    via: hop.passthrough ? 'passthrough' : 'cluster',
+    passthrough: hop.passthrough,
   };
 }

@@ -32,20 +32,17 @@ export const StepSchema = z.strictObject({
   result: StepResultSchema,
   name: z
     .string()
+    .nullable()
     .describe(
-      "The chosen config object's own name, verbatim from the dump, so `meshctl get` finds it. The contract makes it nullable for objects without a name; the engine still gives a string today.",
+      "The chosen config object's own name, verbatim from the dump, so `meshctl get` finds it; null when the object has none (an unnamed filter chain or route, an iptables rule, a socket).",
     ),
-  // The `engine` developer is adding `index` (the position of the object in its parent list: chains, virtual
-  // hosts, routes; null where it is no list member). Optional until the engine emits it on every step: whoever
-  // lands second makes it required (cli-contract.md).
   index: z
     .number()
     .int()
     .nonnegative()
     .nullable()
-    .optional()
     .describe(
-      'Position in its parent list (filter chains, virtual hosts, routes); null where not a list member.',
+      'Position in its parent list (filter chains, network filters, virtual hosts, routes); null where not a list member (a listener, a cluster, the default filter chain).',
     ),
   detail: z.string().describe('Why: what was compared with what.'),
   origin: z

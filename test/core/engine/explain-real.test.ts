@@ -19,7 +19,8 @@ function world(...dumps: ConfigDump[]): World {
 
 function stepNames(e: ReturnType<typeof explain>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const s of e.steps) out[s.stage] ??= s.name;
+  // the first step of each stage: its verbatim name, and #index when it is a list member
+  for (const s of e.steps) out[s.stage] ??= `${s.name ?? ''}${s.index !== null ? `#${s.index}` : ''}`;
   return out;
 }
 
@@ -33,9 +34,9 @@ describe('explain request productpage -> reviews:9080 on real bookinfo captures'
       vip: '10.0.9.20',
       steps: {
         listener: '0.0.0.0_9080',
-        networkFilter: 'http_connection_manager',
+        networkFilter: 'envoy.http_connection_manager#0',
         routeConfig: '9080',
-        virtualHost: 'reviews.default.svc.cluster.local:9080',
+        virtualHost: 'reviews.default.svc.cluster.local:9080#3',
         cluster: 'outbound|9080||reviews.default.svc.cluster.local',
       },
     },
@@ -48,7 +49,7 @@ describe('explain request productpage -> reviews:9080 on real bookinfo captures'
         listener: '172.21.95.172_9080',
         filterChain: '#1',
         routeConfig: 'reviews.default.svc.cluster.local:9080',
-        virtualHost: 'reviews.default.svc.cluster.local:9080',
+        virtualHost: 'reviews.default.svc.cluster.local:9080#0',
         cluster: 'outbound|9080||reviews.default.svc.cluster.local',
       },
     },
@@ -60,7 +61,7 @@ describe('explain request productpage -> reviews:9080 on real bookinfo captures'
         listener: '0.0.0.0_9080',
         filterChain: '#1',
         routeConfig: '9080',
-        virtualHost: 'reviews.default.svc.cluster.local:9080',
+        virtualHost: 'reviews.default.svc.cluster.local:9080#2',
         cluster: 'outbound|9080||reviews.default.svc.cluster.local',
       },
     },

@@ -219,7 +219,8 @@ describe('response flags predicted from config', () => {
       ],
     });
     const o = run([src, destination([plaintextChain])], http);
-    assert.deepEqual([o.responseFlag, o.failedStage], ['UF', 'inbound']);
+    // the destination's chain decides (its transport socket does not fit), so the stage is the chain's
+    assert.deepEqual([o.responseFlag, o.failedStage], ['UF', 'filterChain']);
   });
 
   it('UC: plaintext into a destination that accepts only mTLS (STRICT)', () => {
@@ -229,7 +230,7 @@ describe('response flags predicted from config', () => {
       transport_socket: mtlsServer,
     };
     const o = run([httpSource(), destination([strict])], http);
-    assert.deepEqual([o.responseFlag, o.httpStatus, o.failedStage], ['UC', 503, 'inbound']);
+    assert.deepEqual([o.responseFlag, o.httpStatus, o.failedStage], ['UC', 503, 'filterChain']);
   });
 
   it('DPE: non-HTTP bytes into an HTTP connection manager (no flag on Envoys before 1.14)', () => {

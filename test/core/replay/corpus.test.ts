@@ -78,15 +78,36 @@ describe('conformance corpus', () => {
 
   it('reads a step position from index or from a name that still carries it', () => {
     assert.deepEqual(
-      stepIdentity({ stage: 'route', proxy: 'p', result: 'matched', name: 'default (#3)', detail: '' }),
+      stepIdentity({
+        stage: 'route',
+        proxy: 'p',
+        result: 'matched',
+        name: 'default (#3)',
+        index: null,
+        detail: '',
+      }),
       { name: 'default', index: 3 },
     );
     assert.deepEqual(
-      stepIdentity({ stage: 'filterChain', proxy: 'p', result: 'matched', name: '#2', detail: '' }),
+      stepIdentity({
+        stage: 'filterChain',
+        proxy: 'p',
+        result: 'matched',
+        name: '#2',
+        index: null,
+        detail: '',
+      }),
       { name: null, index: 2 },
     );
     assert.deepEqual(
-      stepIdentity({ stage: 'filterChain', proxy: 'p', result: 'matched', name: 'sni-exact #0', detail: '' }),
+      stepIdentity({
+        stage: 'filterChain',
+        proxy: 'p',
+        result: 'matched',
+        name: 'sni-exact #0',
+        index: null,
+        detail: '',
+      }),
       { name: 'sni-exact', index: 0 },
     );
     assert.deepEqual(

@@ -40,7 +40,14 @@ test('meshctl schema lists the kinds and prints each one as docs/schema has it',
 });
 
 test('the schemas are strict: a field the contract does not have, or a wrong enum value, is refused', () => {
-  const step = { stage: 'listener', proxy: 'a.default', result: 'matched', name: 'l', detail: 'd' };
+  const step = {
+    stage: 'listener',
+    proxy: 'a.default',
+    result: 'matched',
+    name: 'l',
+    index: null,
+    detail: 'd',
+  };
   const e = {
     apiVersion: 'meshctl/v1',
     kind: 'Explanation',

@@ -15,6 +15,7 @@ export function stepIdentity(s: Step): {
   name: string | null;
   index: number | null;
 } {
+  if (s.name === null) return { name: null, index: s.index };
   const bare = /^#(\d+)$/.exec(s.name);
   if (bare) return { name: null, index: Number(bare[1]) };
   const tagged = /^(.*) \(#(\d+)\)$/.exec(s.name) ?? /^(.*) #(\d+)$/.exec(s.name);
