@@ -20,19 +20,17 @@ export interface PredictedProxy {
 const DECIDED = new Set(['matched', 'failed']);
 
 /**
- * The explain trace names a chain `0.0.0.0_3888 #6` (its name and position), `#3` when it has no name, or
- * `default_filter_chain`; Envoy's %FILTER_CHAIN_NAME% is the chain's `name`, which the replay bootstrap sets
- * to `filter_chains[3]` for an unnamed chain (core/replay/bootstrap.ts), so both sides speak of the same one.
+ * A chain step carries the chain's own name (null when it has none) and its position in `index`; Envoy's
+ * %FILTER_CHAIN_NAME% is the chain's `name`, which the replay bootstrap sets to `filter_chains[3]` for an
+ * unnamed chain (core/replay/bootstrap.ts), so both sides speak of the same one.
  */
-export function chainName(stepName: string): string | null {
-  const unnamed = /^#(\d+)$/.exec(stepName.trim());
-  if (unnamed) return `filter_chains[${unnamed[1]}]`;
-  const n = stepName.replace(/\s*#\d+$/, '').trim();
-  return n === '' ? null : n;
+export function chainName(step: Pick<Step, 'name' | 'index'>): string | null {
+  if (step.name !== null && step.name !== '') return step.name;
+  return typeof step.index === 'number' ? `filter_chains[${step.index}]` : null;
 }
 
 function first(steps: readonly Step[], pick: (s: Step) => boolean): Step | undefined {
-  return steps.find((s) => pick(s) && DECIDED.has(s.result) && s.name !== '');
+  return steps.find((s) => pick(s) && DECIDED.has(s.result) && (s.name !== '' || s.stage === 'filterChain'));
 }
 
 /** What meshctl says each proxy does, read from its steps. */
@@ -45,19 +43,19 @@ export function predictedProxies(e: Explanation): PredictedProxy[] {
     // inbound cluster as a later `inbound` step named inbound|...
     const listener =
       first(steps, (s) => s.stage === 'listener') ??
-      first(steps, (s) => s.stage === 'inbound' && !s.name.includes('|'));
+      first(steps, (s) => s.stage === 'inbound' && !(s.name ?? '').includes('|'));
     const chain = first(steps, (s) => s.stage === 'filterChain');
     const route = first(steps, (s) => s.stage === 'route');
     const cluster =
       first(steps, (s) => s.stage === 'cluster') ??
-      first(steps, (s) => s.stage === 'inbound' && s.name.includes('|'));
+      first(steps, (s) => s.stage === 'inbound' && (s.name ?? '').includes('|'));
     const host =
-      first(steps, (s) => s.stage === 'endpoints' && /:\d+$/.test(s.name)) ??
-      first(steps, (s) => s.stage === 'application' && /:\d+$/.test(s.name));
+      first(steps, (s) => s.stage === 'endpoints' && /:\d+$/.test(s.name ?? '')) ??
+      first(steps, (s) => s.stage === 'application' && /:\d+$/.test(s.name ?? ''));
     return {
       proxy,
       listener: listener?.name ?? null,
-      filterChain: chain ? chainName(chain.name) : null,
+      filterChain: chain ? chainName(chain) : null,
       route: route?.name ?? null,
       cluster: cluster?.name ?? null,
       upstreamHost: host?.name ?? null,

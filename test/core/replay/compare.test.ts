@@ -9,15 +9,13 @@ import type { Observed, ObservedProxy } from '../../../src/core/replay/schema.js
 const step = (
   stage: Step['stage'],
   proxy: string,
-  name: string,
+  label: string,
   result: Step['result'] = 'matched',
-): Step => ({
-  stage,
-  proxy,
-  result,
-  name,
-  detail: '',
-});
+): Step => {
+  // `#3` is an unnamed object at position 3, `name #3` a named one there (the text renderer's spelling)
+  const m = /^(.*?)\s*#(\d+)$/.exec(label);
+  return { stage, proxy, result, name: m ? m[1] || null : label, index: m ? Number(m[2]) : null, detail: '' };
+};
 
 function explanation(over: Partial<Explanation['outcome']> = {}, steps?: Step[]): Explanation {
   return {
@@ -176,9 +174,9 @@ test('what Envoy did not log is unobserved, not agreement', () => {
 });
 
 test('chain names, per-proxy predictions and the deciding flag', () => {
-  assert.equal(chainName('#4'), 'filter_chains[4]');
-  assert.equal(chainName('0.0.0.0_3888 #6'), '0.0.0.0_3888');
-  assert.equal(chainName('default_filter_chain'), 'default_filter_chain');
+  assert.equal(chainName({ name: null, index: 4 }), 'filter_chains[4]');
+  assert.equal(chainName({ name: '0.0.0.0_3888', index: 6 }), '0.0.0.0_3888');
+  assert.equal(chainName({ name: 'PassthroughFilterChain', index: null }), 'PassthroughFilterChain');
   const p = predictedProxies(explanation());
   assert.deepEqual(
     p.map((x) => [x.proxy, x.listener, x.cluster, x.upstreamHost]),
