@@ -137,6 +137,28 @@ describe('via and failedStage follow the steps (issue 14 item 3)', () => {
     const failing = e.steps.find((s) => s.result === 'failed' || s.result === 'no-match')!;
     assert.deepEqual([failing.stage, failing.proxy], ['filterChain', 'my-release-zookeeper-0.default']);
   });
+
+  it('plaintext into a TLS chain without a sender in the inputs: failed on that chain, no flag, no status', () => {
+    // Istio 1.4 STRICT: the chain has a DownstreamTlsContext and no transport_protocol, so Envoy takes the
+    // connection on it and fails the handshake. Only a source sidecar would log UC (and answer 503); Envoy
+    // 1.40 replaying this dump logged filter_chain_name filter_chains[2] and response_flags "-", and the
+    // client saw ECONNRESET (envoy-semantics.md section 5 knew only the NR form of plaintext into STRICT).
+    const pod = 'productpage-v1-c7765c886-v99jb';
+    const args = ['explain', 'inbound', pod, '--port', '9080', '--protocol', 'http'];
+    const dump = real(`istio/historical/v3-2020-05/istioctl/cmd/testdata/describe/${pod}.json`);
+    const { code, e } = explainJson([...args, '--dump', dump]);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      [e.outcome.result, e.outcome.via, e.outcome.responseFlag, e.outcome.httpStatus, e.outcome.failedStage],
+      ['failed', 'none', null, null, 'filterChain'],
+    );
+    const chain = step(e, 'filterChain')!;
+    assert.deepEqual(
+      [chain.result, chain.name, chain.index, chain.proxy],
+      ['failed', null, 2, `${pod}.default`],
+    );
+    assert.match(e.outcome.summary, /handshake fails .*\(a source sidecar would log UC\)/);
+  });
 });
 
 describe('a receiving default filter chain into a cluster with no hosts is the blackhole (issue 14 item 4)', () => {

@@ -258,7 +258,7 @@ function tlsMismatch(
   ev: Evidence,
   r: ReceivingOnListener,
   serverTls: boolean,
-): { flag: string; why: string } | undefined {
+): { flag: string | null; status: boolean; why: string } | undefined {
   const { dst, security, proxy } = r;
   if (serverTls && security.kind === 'plaintext') {
     ev.trace.hint(
@@ -266,8 +266,20 @@ function tlsMismatch(
       `${proxy}'s chain for port ${dst.port} requires TLS and the source sends plaintext.`,
       'Enable mTLS at the source (auto mTLS or DestinationRule ISTIO_MUTUAL), or PERMISSIVE mode at the destination.',
     );
+    // UC and the 503 are the source sidecar's (its upstream connection is reset). With no sender in the
+    // inputs (explain inbound) the client gets the reset itself and the receiving Envoy, the only proxy on
+    // the path, logs the chain with no response flag: Envoy 1.40 replaying Istio 1.4's productpage dump
+    // wrote filter_chain_name filter_chains[2] and response_flags "-" in its listener access log, and the
+    // client saw ECONNRESET (meshctl replay, corpus case .../productpage-v1-c7765c886-v99jb/inbound/...).
+    if (r.sender === undefined)
+      return {
+        flag: null,
+        status: false,
+        why: `plaintext into a TLS-only chain of ${proxy}: the handshake fails and ${proxy} resets the connection (a source sidecar would log UC)`,
+      };
     return {
       flag: 'UC',
+      status: true,
       why: `plaintext into a TLS-only chain of ${proxy}: the handshake fails and the connection is reset (UC)`,
     };
   }
@@ -279,6 +291,7 @@ function tlsMismatch(
     );
     return {
       flag: 'UF',
+      status: true,
       why: `TLS from the source into a plaintext chain of ${proxy}: the handshake fails (UF, upstream_transport_failure_reason)`,
     };
   }
@@ -305,7 +318,9 @@ export function inboundChain(ev: Evidence, r: ReceivingOnListener): ReceivingOnC
     { index, alternatives: sel.dropped, ...originOf(chain) },
   );
   if (mismatch)
-    return ev.trace.decide(fail(mismatch.flag, isHttp(traffic.protocol) ? 503 : null, mismatch.why));
+    return ev.trace.decide(
+      fail(mismatch.flag, mismatch.status && isHttp(traffic.protocol) ? 503 : null, mismatch.why),
+    );
   return { ...r, chain };
 }
 
