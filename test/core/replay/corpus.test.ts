@@ -4,10 +4,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Explanation } from '../../../src/core/engine/types.js';
+import { realDump } from '../../helpers/dumps.js';
 import {
   argsFromExplanation,
   checkExpect,
   closingLine,
+  deriveCases,
   duplicateIds,
   generatedWorlds,
   reportMarkdown,
@@ -72,6 +74,11 @@ describe('conformance corpus', () => {
     assert.equal(wrong.length, 4, wrong.join('\n'));
     assert.match(wrong[0]!, /result is delivered, expected failed/);
     assert.match(wrong[3]!, /must just miss/);
+    // a step is told apart by its position too (unnamed ones by nothing else): both indexes are shown
+    assert.match(
+      wrong[2]!,
+      /no step route matched \[1\] in order; the trace has route matched "default" \[0\]/,
+    );
     // steps in trace order: the route comes after the listener, not before
     assert.equal(checkExpect(e, { steps: [{ stage: 'route' }, { stage: 'listener' }] }).length, 1);
   });
@@ -120,6 +127,36 @@ describe('conformance corpus', () => {
         index: 1,
       } as never),
       { name: 'r1', index: 1 },
+    );
+  });
+
+  it('aims plaintext at a chain that terminates TLS as taken and refused, a plaintext chain as taken', () => {
+    // Istio 1.4 STRICT: the chain for 172.30.144.174:9080 has a DownstreamTlsContext and no transport_protocol.
+    // A FilterChainMatch without transport_protocol accepts any transport, so Envoy picks it for plaintext
+    // (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto
+    // #config-listener-v3-filterchainmatch) and the handshake resets the connection; Envoy 1.40 logged
+    // filter_chain_name filter_chains[2] with the client seeing ECONNRESET.
+    const dir = 'istio/historical/v3-2020-05/istioctl/cmd/testdata/describe';
+    const inboundChainCases = (pod: string) =>
+      deriveCases('w', realDump(`${dir}/${pod}.json`)).filter((c) =>
+        /^w\/inbound\/[^/]+\/chain\//.test(c.id),
+      );
+    const strict = inboundChainCases('productpage-v1-c7765c886-v99jb');
+    assert.deepEqual(
+      strict.map((c) => [c.id, c.args.slice(-2), c.expect.steps]),
+      [
+        [
+          'w/inbound/virtualInbound/chain/2/hit',
+          ['--protocol', 'http'],
+          [{ stage: 'filterChain', result: 'failed', index: 2 }],
+        ],
+      ],
+    );
+    assert.match(strict[0]!.aim, /terminates TLS: plaintext is refused in the handshake/);
+    const permissive = inboundChainCases('productpage-v1-7bbd79f8fd-k6j79');
+    assert.deepEqual(
+      permissive.map((c) => c.expect.steps),
+      [[{ stage: 'filterChain', result: 'matched', index: 5 }]],
     );
   });
 

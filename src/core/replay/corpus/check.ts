@@ -34,7 +34,13 @@ function stepMatches(s: Step, want: ExpectStep): boolean {
 }
 
 const show = (w: ExpectStep) =>
-  `${w.stage}${w.result !== undefined ? ` ${list(w.result)!.join('|')}` : ''}${w.name !== undefined ? ` ${JSON.stringify(w.name)}` : ''}`;
+  `${w.stage}${w.result !== undefined ? ` ${list(w.result)!.join('|')}` : ''}${w.name !== undefined ? ` ${JSON.stringify(w.name)}` : ''}${w.index !== undefined ? ` [${w.index}]` : ''}`;
+
+/** A step as the problem sentences show it: stage, result, name, and its position when it has one. */
+const seen = (s: Step) => {
+  const id = stepIdentity(s);
+  return `${s.stage} ${s.result} ${JSON.stringify(id.name)}${id.index !== null ? ` [${id.index}]` : ''}`;
+};
 
 /** Every way the Explanation departs from the expectation, one sentence each; empty when it holds. */
 export function checkExpect(e: Explanation, x: Expect): string[] {
@@ -59,7 +65,7 @@ export function checkExpect(e: Explanation, x: Expect): string[] {
     if (i < 0) {
       const same = e.steps.filter((s) => s.stage === w.stage);
       problems.push(
-        `no step ${show(w)} in order; the trace has ${same.length ? same.map((s) => `${s.stage} ${s.result} ${JSON.stringify(s.name)}`).join(', ') : `no ${w.stage} step`}`,
+        `no step ${show(w)} in order; the trace has ${same.length ? same.map(seen).join(', ') : `no ${w.stage} step`}`,
       );
     } else at = i + 1;
   }

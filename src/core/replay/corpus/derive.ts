@@ -218,6 +218,12 @@ interface ChainAim {
   /** The destination address the chain's prefix ranges need, when they name one. */
   readonly dest?: string;
   readonly traffic: string[];
+  /**
+   * The chain terminates TLS and the traffic is plaintext: Envoy still picks the chain (a FilterChainMatch
+   * without transport_protocol accepts any transport, listener_components.proto FilterChainMatch), then its
+   * DownstreamTlsContext fails the handshake and resets the connection, so the chain's step is `failed`.
+   */
+  readonly refused: boolean;
 }
 
 /**
@@ -243,8 +249,20 @@ function chainAim(c: FilterChain, selfIp: string): ChainAim | undefined {
       : isHttp(c)
         ? ['--protocol', 'http']
         : ['--protocol', 'tcp'];
-  return dest ? { dest, traffic } : { traffic };
+  // a replayed client presents no client certificate, so plaintext is the traffic it can aim at such a chain
+  const refused = c.transportSocket?.kind === 'tls' && traffic[1] !== 'tls';
+  return dest ? { dest, traffic, refused } : { traffic, refused };
 }
+
+/** The chain step a request aimed at chain `c` must show: taken, or taken and refused in the handshake. */
+const chainStep = (c: FilterChain, aim: ChainAim): ExpectStep => ({
+  stage: 'filterChain',
+  result: aim.refused ? 'failed' : 'matched',
+  index: c.index,
+});
+
+const chainWords = (c: FilterChain, aim: ChainAim) =>
+  `${c.name ? ` (${c.name})` : ''}${aim.refused ? ' (it terminates TLS: plaintext is refused in the handshake)' : ''}`;
 
 const SKIP_PORTS = new Set([15000, 15001, 15006, 15020, 15021, 15090]);
 
@@ -288,8 +306,8 @@ export function deriveCases(
       cases.push({
         id: `${id}/inbound/${inboundCapture.name}/chain/${c.index}/hit`,
         args: ['inbound', proxy, '--port', String(port), ...aim.traffic],
-        aim: `inbound chain #${c.index}${c.name ? ` (${c.name})` : ''} of ${inboundCapture.name} takes port ${port}`,
-        expect: { steps: [{ stage: 'filterChain', result: 'matched', index: c.index }] },
+        aim: `inbound chain #${c.index}${chainWords(c, aim)} of ${inboundCapture.name} takes port ${port}`,
+        expect: { steps: [chainStep(c, aim)] },
       });
     }
 
@@ -345,12 +363,12 @@ export function deriveCases(
     if (chains.length > 1)
       for (const { c, aim } of aims) {
         if (!aim) continue;
-        const cStep: ExpectStep = { stage: 'filterChain', result: 'matched', index: c.index };
+        const cStep = chainStep(c, aim);
         const d = aim.dest ?? dest;
         cases.push({
           id: `${id}/listener/${l.name}/chain/${c.index}/hit`,
           args: [...base(port, d), ...aim.traffic],
-          aim: `filter chain #${c.index}${c.name ? ` (${c.name})` : ''} of ${l.name} takes ${aim.dest ? `${aim.dest} ` : ''}${aim.traffic.slice(1).join(' ')}`,
+          aim: `filter chain #${c.index}${chainWords(c, aim)} of ${l.name} takes ${aim.dest ? `${aim.dest} ` : ''}${aim.traffic.slice(1).join(' ')}`,
           expect: { steps: [lStep, cStep] },
         });
         const sni = c.match.serverNames[0];
