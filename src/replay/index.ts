@@ -225,7 +225,7 @@ class World implements ReplayWorld {
     targets.push(...clusterHosts(first.proxy.prepared.made.bootstrap, e.outcome.cluster));
     for (const s of e.steps)
       if (s.stage === 'endpoints' && s.proxy === first.label) {
-        const t = s.name === null ? undefined : splitHostPort(s.name);
+        const t = s.address === undefined ? undefined : splitHostPort(s.address);
         if (t) targets.push(t);
       }
     for (const t of targets) {

@@ -170,7 +170,11 @@ export function inboundCluster(ev: Evidence, r: ReceivingToCluster): AtApplicati
   }
   const target = inboundTarget(ev, r, cluster);
   if (!target) return ev.trace.decide(unknown('inbound', 'inbound cluster target unknown'));
-  ev.trace.add('inbound', proxy, 'matched', name, target.how, { ...originOf(cluster), handsTo: 'cluster' });
+  ev.trace.add('inbound', proxy, 'matched', name, target.how, {
+    ...originOf(cluster),
+    handsTo: 'cluster',
+    address: endpointLabel(target.at),
+  });
   return { dump, pod: r.pod, proxy, dst, target: target.at, traffic: r.traffic };
 }
 

@@ -31,6 +31,8 @@ export interface StepExtra {
   readonly alternatives?: readonly Alternative[] | undefined;
   /** This step hands the traffic over: a cluster (even one that does not exist), a redirect, a bypass. */
   readonly handsTo?: HandOver | undefined;
+  /** The upstream address (ip:port) this step connects to: the endpoint chosen, the inbound cluster's target. */
+  readonly address?: string | undefined;
 }
 
 const failing = (s: Step) => s.result === 'failed' || s.result === 'no-match';
@@ -57,7 +59,15 @@ export class Trace {
     detail: string,
     extra: StepExtra = {},
   ): void {
-    const step: Step = { stage, proxy, result, name: name || null, index: extra.index ?? null, detail };
+    const step: Step = {
+      stage,
+      proxy,
+      result,
+      name: name || null,
+      index: extra.index ?? null,
+      ...(extra.address ? { address: extra.address } : {}),
+      detail,
+    };
     if (extra.origin) Object.assign(step, { origin: extra.origin });
     if (extra.alternatives?.length)
       Object.assign(step, { alternatives: extra.alternatives.slice(0, MAX_ALTERNATIVES) });

@@ -247,6 +247,7 @@ export function endpoints(ev: Evidence, hop: ToEndpoints): Arrival | Stop {
     'matched',
     name, // the load assignment's cluster; endpoints have addresses, not names
     `${eps.detail}; ${which}${kubeProxy}; sends ${security.detail}`,
+    { address: endpointLabel(chosen) },
   );
   if (hop.firstHop) ev.trace.endpoint = endpointLabel(chosen);
   return {

@@ -49,16 +49,18 @@ export function predictedProxies(e: Explanation): PredictedProxy[] {
     const cluster =
       first(steps, (s) => s.stage === 'cluster') ??
       first(steps, (s) => s.stage === 'inbound' && (s.name ?? '').includes('|'));
+    // the endpoint the source picked, or where the receiving sidecar connects for the app: a step's
+    // `address`, which speaks as %UPSTREAM_HOST% does (names are config objects', never addresses)
     const host =
-      first(steps, (s) => s.stage === 'endpoints' && /:\d+$/.test(s.name ?? '')) ??
-      first(steps, (s) => s.stage === 'application' && /:\d+$/.test(s.name ?? ''));
+      first(steps, (s) => s.stage === 'endpoints' && s.address !== undefined) ??
+      first(steps, (s) => s.stage === 'inbound' && s.address !== undefined);
     return {
       proxy,
       listener: listener?.name ?? null,
       filterChain: chain ? chainName(chain) : null,
       route: route?.name ?? null,
       cluster: cluster?.name ?? null,
-      upstreamHost: host?.name ?? null,
+      upstreamHost: host?.address ?? null,
     };
   });
 }

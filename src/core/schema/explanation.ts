@@ -44,6 +44,12 @@ export const StepSchema = z.strictObject({
     .describe(
       'Position in its parent list (filter chains, network filters, virtual hosts, routes); null where not a list member (a listener, a cluster, the default filter chain).',
     ),
+  address: z
+    .string()
+    .optional()
+    .describe(
+      'Where this step sends the connection, ip:port as Envoy logs %UPSTREAM_HOST%: the endpoint chosen, or the address the receiving sidecar connects to for the app. An endpoint has an address, not a name, so it is never in `name`.',
+    ),
   detail: z.string().describe('Why: what was compared with what.'),
   origin: z
     .string()

@@ -17,6 +17,8 @@ const step = (
   return { stage, proxy, result, name: m ? m[1] || null : label, index: m ? Number(m[2]) : null, detail: '' };
 };
 
+const at = (s: Step, address: string): Step => ({ ...s, address });
+
 function explanation(over: Partial<Explanation['outcome']> = {}, steps?: Step[]): Explanation {
   return {
     apiVersion: 'meshctl/v1',
@@ -50,11 +52,13 @@ function explanation(over: Partial<Explanation['outcome']> = {}, steps?: Step[])
       step('filterChain', 'a.default', '#0'),
       step('route', 'a.default', 'default'),
       step('cluster', 'a.default', 'outbound|9080||b.default.svc.cluster.local'),
-      step('endpoints', 'a.default', '10.0.0.2:9080'),
+      // as the engine writes them: endpoints named by their load assignment's cluster, addresses in
+      // `address` (the endpoint picked, where the receiving sidecar connects), sockets unnamed
+      at(step('endpoints', 'a.default', 'outbound|9080||b.default.svc.cluster.local'), '10.0.0.2:9080'),
       step('inbound', 'b.default', 'virtualInbound'),
       step('filterChain', 'b.default', '0.0.0.0_9080 #3'),
-      step('inbound', 'b.default', 'inbound|9080||'),
-      step('application', 'b.default', '10.0.0.2:9080'),
+      at(step('inbound', 'b.default', 'inbound|9080||'), '10.0.0.2:9080'),
+      { ...step('application', 'b.default', ''), name: null },
     ],
     hints: [],
     missing: [],
