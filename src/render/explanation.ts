@@ -47,8 +47,11 @@ function callText(e: Explanation): string {
   return `${e.source.proxy} ${mode} ${c.mode === 'outbound' ? where : `port ${c.port}`} (${c.protocol}${http})`;
 }
 
-/** A step's object as a person reads it: its name and its position (`#2`); "(unnamed)" only in text. */
-function stepName(s: Explanation['steps'][number]): string {
+/**
+ * A step's object, or a losing alternative, as a person reads it: its name and its position (`#2`);
+ * "(unnamed)" only in text.
+ */
+function objectName(s: { readonly name: string | null; readonly index: number | null }): string {
   if (s.index === null) return s.name ?? '';
   return `${s.name ?? '(unnamed)'} #${s.index}`;
 }
@@ -71,13 +74,14 @@ export const renderExplanation = textRenderer((e: Explanation, o: ExplanationRen
     }
     const sym = SYMBOL[s.result];
     const colored = paint(STEP_TONE[s.result], sym);
-    const name = stepName(s);
+    const name = objectName(s);
     const origin = s.origin ? ch.magenta(`  ← ${s.origin}`) : '';
     // a step about no config object (an iptables rule, a socket) says its why on the same line
     if (name) lines.push(`  ${colored} ${s.stage.padEnd(13)} ${ch.bold(name)}${origin}`, `      ${s.detail}`);
     else lines.push(`  ${colored} ${s.stage.padEnd(13)} ${s.detail}${origin}`);
     const alts = s.alternatives ?? [];
-    for (const a of alts.slice(0, max)) lines.push(ch.dim(`      not ${a.name}: ${a.reason}`));
+    for (const a of alts.slice(0, max))
+      lines.push(ch.dim(`      not ${objectName(a) || a.address || '(unnamed)'}: ${a.reason}`));
     if (alts.length > max)
       lines.push(ch.dim(`      (+${alts.length - max} more not chosen; -o json lists them)`));
   }

@@ -88,6 +88,47 @@ describe("step names are the dump's own; positions are in index (issue 14 item 2
     ]);
     assert.match(r.stdout, /route\s+\(unnamed\) #0/);
   });
+
+  it("the objects that lost are named the same way: Envoy's string or null, the position in index", () => {
+    const args = [
+      'explain',
+      'pod-to-pod',
+      'my-release-zookeeper-1',
+      'my-release-zookeeper-0',
+      '--port',
+      '3888',
+    ];
+    const story = snap('story4-zookeeper-istio-1.9');
+    const { e } = explainJson([...args, ...story]);
+    const chain = step(e, 'filterChain', 'my-release-zookeeper-0')!;
+    const alts = chain.alternatives ?? [];
+    assert.ok(alts.length > 1);
+    for (const a of alts) {
+      assert.doesNotMatch(a.name ?? '', /#\d|\(unnamed\)/, JSON.stringify(a));
+      assert.equal(typeof a.index, 'number', JSON.stringify(a));
+    }
+    assert.deepEqual(alts[0], {
+      name: 'virtualInbound-blackhole',
+      index: 0,
+      reason: 'needs destination port 15006, the connection has 3888',
+    });
+    // the listener hand-off lists listeners, which are no list members: index null
+    const listener = step(e, 'listener', 'my-release-zookeeper-1')!;
+    assert.ok(listener.alternatives?.every((a) => a.index === null && a.name && !a.name.includes('#')));
+    // a socket is not a config object: no name, its address instead (story 4's ZooKeeper binds the pod IP only)
+    const { e: app } = explainJson([
+      'explain',
+      'inbound',
+      'my-release-zookeeper-0',
+      '--port',
+      '3888',
+      ...story,
+    ]);
+    const sock = step(app, 'application')!.alternatives![0]!;
+    assert.deepEqual([sock.name, sock.index, sock.address], [null, null, '10.96.8.10:3888']);
+    // the text still shows a person the position beside the name
+    assert.match(meshctl([...args, ...story]).stdout, /not virtualInbound-blackhole #0: needs/);
+  });
 });
 
 describe('via and failedStage follow the steps (issue 14 item 3)', () => {

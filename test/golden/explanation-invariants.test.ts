@@ -1,5 +1,6 @@
 // What every Explanation of the fixtures must satisfy (issue 14 items 2 and 3; cli-contract.md "What the
-// outcome fields mean"): each step's `name` is found verbatim in its story's dumps or is null; `failedStage`
+// outcome fields mean"): each step's `name`, and each alternative's, is found verbatim in its story's dumps
+// or is null; `failedStage`
 // is the stage of the first failed or no-match step, which exists when the outcome failed; `via` is never
 // `none` once a cluster was chosen. Checked over every JSON golden of the stories (explain and explain log)
 // and over every cell of `meshctl matrix` on every story snapshot (one simulation per cell).
@@ -39,6 +40,14 @@ export function explanationProblems(e: Explanation, dumps: string): string[] {
         `step ${i} (${s.stage}) is named ${JSON.stringify(s.name)}, which is in none of the dumps`,
       );
     if (s.name === '') problems.push(`step ${i} (${s.stage}) has an empty name (null is for no name)`);
+    // the objects that lost are named the same way: Envoy's string or null, the position in index
+    (s.alternatives ?? []).forEach((a, k) => {
+      if (a.name !== null && !dumps.includes(JSON.stringify(a.name)))
+        problems.push(
+          `step ${i} (${s.stage}) alternative ${k} is named ${JSON.stringify(a.name)}, which is in none of the dumps`,
+        );
+      if (a.name === '') problems.push(`step ${i} (${s.stage}) alternative ${k} has an empty name`);
+    });
   });
   const first = e.steps.find((s) => s.result === 'failed' || s.result === 'no-match');
   const o = e.outcome;
@@ -108,5 +117,24 @@ describe('the invariant check itself', () => {
       outcome: { ...base.outcome, via: 'none', failedStage: 'inbound' },
     } as Explanation;
     assert.equal(explanationProblems(bad, dumps).length, 3);
+  });
+  it('catches an alternative whose name carries its position', () => {
+    const story = 'story4-zookeeper-istio-1.9';
+    const base = JSON.parse(readFileSync(join(GOLDEN, story, 'pod-to-pod-3888.json'), 'utf8')) as Explanation;
+    const dumps = dumpsText(story);
+    assert.deepEqual(explanationProblems(base, dumps), []);
+    const at = base.steps.findIndex((s) => s.alternatives?.some((a) => a.name !== null));
+    assert.ok(at >= 0, 'the golden has a step with alternatives');
+    const steps = base.steps.map((s, i) =>
+      i === at
+        ? {
+            ...s,
+            alternatives: s.alternatives!.map((a) => ({ ...a, name: `${a.name} #${a.index ?? 0}` })),
+          }
+        : s,
+    );
+    const problems = explanationProblems({ ...base, steps } as Explanation, dumps);
+    assert.equal(problems.length, base.steps[at]!.alternatives!.length, problems.join('\n'));
+    assert.match(problems[0]!, /alternative 0 is named .*#\d/);
   });
 });

@@ -85,8 +85,11 @@ function refused(ev: Evidence, at: AtApplication, sockets: SocketEvidence): Stop
     null,
     `${actually} (${sockets.source}): connecting to ${endpointLabel(target)} is refused (ECONNREFUSED); the sidecar logs UF`,
     {
+      // a socket is evidence about the pod, not a config object: no name, its address says which
       alternatives: onPort.map((s) => ({
-        name: formatSocket(s),
+        name: null,
+        index: null,
+        address: formatSocket(s),
         reason: `bound to ${s.ip}, not ${target.ip}`,
       })),
     },

@@ -184,7 +184,7 @@ export function selectFilterChain(listener: Listener, facts: ConnectionFacts): C
           : x.r < 0
             ? `needs ${level.name} ${level.wants(x.c)}, the connection has ${level.value(facts)}`
             : `less specific ${level.name} than the chain kept`;
-      dropped.push({ name: chainLabel(x.c), reason: why });
+      dropped.push({ ...chainStep(x.c), reason: why });
     }
     narrowing.push(`${level.name} ${level.value(facts)}: ${keep.length} of ${survivors.length} chains left`);
     survivors = keep;

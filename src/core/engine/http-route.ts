@@ -103,8 +103,9 @@ function noVirtualHost(ev: Evidence, proxy: string, rc: RouteConfig, req: HttpRe
     rc.name, // the route configuration whose virtual hosts were searched
     `no virtual host of ${rc.name} has the domain "${req.host}" (${domains} domains, no "*" catch-all); Envoy answers 404 NR`,
     {
-      alternatives: rc.hosts.slice(0, 8).map((v) => ({
+      alternatives: rc.hosts.slice(0, 8).map((v, i) => ({
         name: v.name,
+        index: i,
         reason: `domains ${v.domains.slice(0, 4).join(', ')}${v.domains.length > 4 ? ', ...' : ''}`,
       })),
     },

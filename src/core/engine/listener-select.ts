@@ -57,7 +57,8 @@ export function handOff(dump: ConfigDump, ip: string, port: number, from: Listen
   const alternatives = samePort
     .filter((l) => l !== exact)
     .map((l) => ({
-      name: listenerName(l),
+      name: l.name || null, // Envoy's own; the hand-off lists listeners, not positions
+      index: null,
       reason: `bound to ${addresses(l)
         .map((a) => (a.kind === 'socket' ? a.ip : '?'))
         .join(', ')}, not ${ip}`,
@@ -78,7 +79,7 @@ export function handOff(dump: ConfigDump, ip: string, port: number, from: Listen
       listener: wildcard,
       how: 'wildcard',
       detail: `no listener has ${ip}:${port}; the wildcard listener ${listenerName(wildcard)} takes every address on port ${port}`,
-      alternatives: alternatives.filter((a) => a.name !== listenerName(wildcard)),
+      alternatives: alternatives.filter((a) => a.name !== (wildcard.name || null)),
     };
   return {
     listener: undefined,

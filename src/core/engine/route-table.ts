@@ -201,7 +201,8 @@ export function routeRequest(rc: RouteConfig, req: HttpRequest): RouteDecision {
     const failed = conditions.find((c) => c.holds !== true);
     if (failed) {
       rejected.push({
-        name: routeLabel(route, i),
+        name: route.name ?? null,
+        index: i,
         reason:
           failed.holds === undefined ? `cannot tell: ${failed.description}` : `needs ${failed.description}`,
       });

@@ -22,7 +22,24 @@ export const StageSchema = z
 export const StepResultSchema = z.enum(['matched', 'no-match', 'failed', 'skipped', 'unknown']);
 
 export const AlternativeSchema = z.strictObject({
-  name: z.string().describe('The losing config object, named as in the dump.'),
+  name: z
+    .string()
+    .nullable()
+    .describe(
+      "The losing config object's own name, verbatim from the dump; null when it has none (an unnamed chain or route).",
+    ),
+  index: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe(
+      'Its position in the same parent list as the chosen object (filter chains, virtual hosts, routes); null where not a list member (a listener, a socket, the default filter chain).',
+    ),
+  address: z
+    .string()
+    .optional()
+    .describe('For a listening socket (no config object, no name): its address as ss prints it.'),
   reason: z.string().describe('Why it was not chosen.'),
 });
 

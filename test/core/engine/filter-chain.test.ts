@@ -164,7 +164,12 @@ describe('filter chain selection', () => {
       base,
     );
     assert.deepEqual(sel.dropped, [
-      { name: 'any #0', reason: 'leaves destination port unset, and a chain names 9080 specifically' },
+      // the chain's own name and its position apart, as a step's (issue 14)
+      {
+        name: 'any',
+        index: 0,
+        reason: 'leaves destination port unset, and a chain names 9080 specifically',
+      },
     ]);
   });
 
