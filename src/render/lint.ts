@@ -131,14 +131,32 @@ export function renderSarif(findings: readonly Finding[], o: LintRenderOptions):
   return JSON.stringify(sarif, null, 2) + '\n';
 }
 
+/**
+ * What XML 1.0 has no character for (https://www.w3.org/TR/xml/#charsets: Char is tab, LF, CR, U+0020–U+D7FF,
+ * U+E000–U+FFFD and the astral planes): the C0 controls but those three, U+FFFE/U+FFFF and lone surrogates.
+ * Not even as a character reference, so a JUnit consumer refuses the whole report when one is written.
+ */
+const NOT_XML =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(NOT_XML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 /** One test case per resource; a resource with findings fails with all of them in its failure text. */
-export function renderJunit(findings: readonly Finding[], o: LintRenderOptions): string {
+export function renderJunit(unsafe: readonly Finding[], o: LintRenderOptions): string {
+  // CI pages show the report to a person: data is escaped as in the text output (ESC, CR, bidi overrides),
+  // which also keeps it XML; xml() guards what XML forbids beyond that (lone surrogates, U+FFFE/U+FFFF)
+  const findings = terminalSafe(unsafe);
+  const resources = terminalSafe(o.resources);
   const byResource = new Map<string, { file: string; resource: string; findings: Finding[] }>();
-  for (const r of o.resources) byResource.set(`${r.file}\u0000${r.resource}`, { ...r, findings: [] });
+  for (const r of resources) byResource.set(`${r.file}\u0000${r.resource}`, { ...r, findings: [] });
   for (const f of findings) {
     const key = `${f.file}\u0000${f.resource}`;
     const entry = byResource.get(key) ?? { file: f.file, resource: f.resource, findings: [] };

@@ -10,7 +10,7 @@ import type { Explanation } from '../../src/core/engine/types.js';
 import { meshctl } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { renderExplanation } from '../../src/render/explanation.js';
-import { renderLintText, renderGithub } from '../../src/render/lint.js';
+import { renderLintText, renderGithub, renderJunit } from '../../src/render/lint.js';
 import { escapeControls, terminalSafe } from '../../src/render/terminal-safe.js';
 import type { Finding } from '../../src/core/rules/types.js';
 
@@ -97,8 +97,10 @@ describe('terminal safety: control characters in data are escaped in text, exact
     assertEscaped(r.stdout, 'diff');
   });
 
-  it('lint text and github output escape a port name; -o json keeps it', () => {
-    for (const o of ['text', 'github']) {
+  it('lint text, github and junit output escape a port name; -o json keeps it', () => {
+    // JUnit is XML: ESC and the other C0 controls are characters XML 1.0 does not have, so written raw they
+    // make the whole report unreadable to a CI's JUnit reader (https://www.w3.org/TR/xml/#charsets)
+    for (const o of ['text', 'github', 'junit']) {
       const r = meshctl(['lint', hostileService, '-o', o]);
       assert.equal(r.code, 1, r.stderr);
       assertEscaped(r.stdout, `lint -o ${o}`);
@@ -163,6 +165,27 @@ describe('terminal safety: every string of every golden report', () => {
     const text = renderLintText(findings, { color: false, rules: [], version: '0', resources: [] });
     assert.doesNotMatch(text, RAW);
     assert.doesNotMatch(renderGithub(findings), RAW);
+    const opts = { color: false, rules: [], version: '0', resources: [] };
+    assert.doesNotMatch(renderJunit(findings, opts), RAW);
+  });
+
+  it('junit writes no character XML 1.0 lacks: lone surrogates and U+FFFE/U+FFFF become escapes too', () => {
+    const report = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'fixtures/golden/lint/istio-samples.json'), 'utf8'),
+    ) as { findings: Finding[] };
+    const f = { ...report.findings[0]!, resource: `Service default/a\ud800b\ufffe${EVIL}<&>"` };
+    const xml = renderJunit([f], {
+      color: false,
+      rules: [],
+      version: '0',
+      resources: [{ file: f.file, resource: f.resource }],
+    });
+    // eslint-disable-next-line no-control-regex
+    const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff\ud800-\udfff]/;
+    assert.doesNotMatch(xml, NOT_XML);
+    assert.ok(xml.includes(`name="Service default/a\\ud800b\\ufffe${EVIL_SHOWN}&lt;&amp;&gt;&quot;"`), xml);
+    // one test case: the resource with the finding, keyed by its escaped name like its finding
+    assert.equal(xml.match(/<testcase /g)?.length, 1, xml);
   });
 
   it('terminalSafe escapes keys and values, copies only what changes, and is idempotent', () => {
