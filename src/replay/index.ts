@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../core/diagnostics/errors.js';
 import { explain, type Query, type World as EngineWorld } from '../core/engine/explain.js';
-import { eraOf } from '../core/engine/era.js';
+import { eraOf, parseVersion } from '../core/engine/era.js';
 import type { Explanation } from '../core/engine/types.js';
 import type { ConfigDump } from '../core/model/config-dump.js';
 import type { PodInfo } from '../core/model/k8s.js';
@@ -449,7 +449,14 @@ export async function openReplayWorld(
   const dir = await mkdtemp(join(tmpdir(), `meshctl-replay-${process.pid}-`));
   // Envoy runs as uid 1337 and must reach its own directory below this one
   await chmod(dir, 0o711);
-  const w = new World(bin, engine, dir, opts.timeoutMs ?? 20_000);
+  // the explanation speaks of flags as the Envoy that replays it logs them, not as the dump's own Envoy did
+  // (DPE is logged from Envoy 1.12 on: an Istio 1.0 dump's Envoy 1.8 closed the same way with no flag)
+  const w = new World(
+    bin,
+    { ...engine, envoyVersion: parseVersion(bin.version) },
+    dir,
+    opts.timeoutMs ?? 20_000,
+  );
   open.add(w);
   return w;
 }

@@ -8,12 +8,12 @@
 import type { FilterChain, HttpConnectionManager, NetworkFilter, TcpProxy } from '../model/listener.js';
 import { isHttpProtocol, resolvePortProtocol } from '../model/protocol.js';
 import type { RouteConfig } from '../model/route.js';
-import { atLeast } from './era.js';
+import { codecErrorFlag, codecRejects, type CodecError } from './http-codec.js';
 import { httpRequest, routeConfigByName } from './http-route.js';
 import { listenerName } from './listener-select.js';
 import { routeLabel, routeRequest } from './route-table.js';
 import { chainLabel } from './filter-chain.js';
-import { fail, isHttp, unknown, type Evidence, type Stop } from './trace.js';
+import { fail, unknown, type Evidence, type Stop } from './trace.js';
 import type { OnChain, ReceivingOnChain, ReceivingToCluster, ToCluster } from './traffic.js';
 
 export type OnFilter =
@@ -88,13 +88,14 @@ export type OnRouteTable = OnFilter & {
 /** Stage: the HTTP connection manager parses the bytes as HTTP and looks up its route configuration. */
 export function httpConnectionManager(ev: Evidence, hop: OnFilter & { kind: 'hcm' }): OnRouteTable | Stop {
   const { hcm, traffic, proxy } = hop;
+  const codec = codecRejects(hcm, traffic.protocol);
   const rcName = hcm.rds ?? hcm.routeConfig?.name ?? '(inline)';
   ev.trace.add(
     'networkFilter',
     proxy,
-    isHttp(traffic.protocol) ? 'matched' : 'failed',
+    codec ? 'failed' : 'matched',
     hcm.name,
-    `http_connection_manager: the chain parses HTTP and routes with ${hcm.rds !== undefined ? `RDS route configuration ${hcm.rds}` : 'an inline route configuration'}${otherFilters(hop.chain)}`,
+    `http_connection_manager: the chain parses HTTP and routes with ${hcm.rds !== undefined ? `RDS route configuration ${hcm.rds}` : 'an inline route configuration'}${codec ? `; its ${codec.codec} codec fails: ${codec.why}` : ''}${otherFilters(hop.chain)}`,
     { index: hop.chain.filters.indexOf(hcm) },
   );
   const rc = hcm.routeConfig ?? (hcm.rds !== undefined ? routeConfigByName(hop.dump, hcm.rds) : undefined);
@@ -105,13 +106,12 @@ export function httpConnectionManager(ev: Evidence, hop: OnFilter & { kind: 'hcm
     rcName,
     ...(alpn ? { alpnOverride: [traffic.protocol === 'http' ? 'istio-http/1.1' : 'istio-h2'] } : {}),
   };
-  return isHttp(traffic.protocol) ? next : notHttp(ev, next);
+  return codec ? notHttp(ev, next, codec) : next;
 }
 
-/** Non-HTTP bytes into an HCM: the codec fails before any routing. */
-function notHttp(ev: Evidence, hop: OnRouteTable): Stop {
+/** Bytes the HCM's codec cannot read: it fails before any routing (http-codec.ts). */
+function notHttp(ev: Evidence, hop: OnRouteTable, codec: CodecError): Stop {
   const { era, rc, rcName, dst, traffic, proxy, listener: l } = hop;
-  const dpe = era.envoy ? atLeast(era.envoy, 1, 14) : true;
   let asHttp = '';
   if (rc) {
     const req = httpRequest(traffic, dst);
@@ -130,14 +130,14 @@ function notHttp(ev: Evidence, hop: OnRouteTable): Stop {
     : '';
   ev.trace.hint(
     'non-http-into-http-port',
-    `Port ${dst.port} is served as HTTP by ${listenerName(l)}, but the client speaks ${traffic.protocol === 'tcp' ? 'a non-HTTP protocol' : traffic.protocol}: Envoy's HTTP codec rejects the first bytes (400, connection closed).${because}${asHttp}`,
+    `Port ${dst.port} is served as HTTP by ${listenerName(l)}, but the client speaks ${traffic.protocol === 'tcp' ? 'a non-HTTP protocol' : traffic.protocol}: Envoy's ${codec.codec} codec rejects the first bytes (${codec.status ? `${codec.status}${codec.details ? ` ${codec.details}` : ''}, ` : ''}connection closed).${because}${asHttp}`,
     `Name the Service port tcp-${why?.p.name?.replace(/^[a-z0-9]+-?/i, '') || '<name>'} (or set appProtocol: tcp) so Istio proxies it as TCP.`,
   );
   return ev.trace.decide(
     fail(
-      dpe ? 'DPE' : null,
-      400,
-      `${listenerName(l)} on ${proxy} expects HTTP on port ${dst.port}; ${traffic.protocol.toUpperCase()} bytes fail to parse and the connection is closed`,
+      codecErrorFlag(ev, era),
+      codec.status,
+      `${listenerName(l)} on ${proxy} expects ${codec.codec} on port ${dst.port}; ${codec.why}, so the codec fails and the connection is closed`,
     ),
   );
 }
@@ -163,17 +163,22 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
     // connect_attempts_ >= maxConnectAttempts() check). Replayed on Envoy 1.40: story 4 (1.9) logs UF,URX.
     ev.trace.retriesConnectFailure();
   } else if (filter?.kind === 'http_connection_manager') {
-    if (!isHttp(traffic.protocol)) {
+    const codec = codecRejects(filter, traffic.protocol);
+    if (codec) {
       ev.trace.add(
         'networkFilter',
         proxy,
         'failed',
         filter.name,
-        `http_connection_manager: the inbound chain parses HTTP; ${traffic.protocol} bytes fail to parse${otherFilters(chain)}`,
+        `http_connection_manager: the inbound chain parses HTTP; its ${codec.codec} codec fails: ${codec.why}${otherFilters(chain)}`,
         { index: chain.filters.indexOf(filter) },
       );
       return ev.trace.decide(
-        fail('DPE', 400, `${proxy} expects HTTP on port ${dst.port}; the connection is closed`),
+        fail(
+          codecErrorFlag(ev, r.era),
+          codec.status,
+          `${proxy} expects ${codec.codec} on port ${dst.port}; ${codec.why}, so the codec fails and the connection is closed`,
+        ),
       );
     }
     const routed = inboundRoute(ev, r, filter);

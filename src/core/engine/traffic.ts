@@ -6,7 +6,7 @@ import type { ConfigDump } from '../model/config-dump.js';
 import type { MeshInventory, PodInfo } from '../model/k8s.js';
 import type { FilterChain, Listener } from '../model/listener.js';
 import type { SocketEvidence } from '../model/sockets.js';
-import type { Era } from './era.js';
+import type { Era, Version } from './era.js';
 import type { Protocol } from './types.js';
 import type { UpstreamSecurity } from './upstream.js';
 
@@ -42,6 +42,12 @@ export interface World {
   readonly dumps: readonly ConfigDump[];
   readonly inventory: MeshInventory;
   readonly sockets: readonly SocketEvidence[];
+  /**
+   * The Envoy whose access-log vocabulary the explanation speaks (response flags that appeared in later
+   * Envoys, such as DPE in 1.12); unset: each dump's own Envoy. Replay sets the Envoy it runs, which loads
+   * configs of every era (replay.md "Era").
+   */
+  readonly envoyVersion?: Version | undefined;
 }
 
 export type Query =

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { explain, trafficOf, type Traffic, type World } from '../../../src/core/engine/explain.js';
 import { emptyInventory } from '../../../src/core/model/k8s.js';
+import { parseVersion } from '../../../src/core/engine/era.js';
 import type { ConfigDump } from '../../../src/core/model/config-dump.js';
 import type { ListeningSocket } from '../../../src/core/model/sockets.js';
 import {
@@ -233,10 +234,40 @@ describe('response flags predicted from config', () => {
     assert.deepEqual([o.responseFlag, o.httpStatus, o.failedStage], ['UC', 503, 'filterChain']);
   });
 
-  it('DPE: non-HTTP bytes into an HTTP connection manager (no flag on Envoys before 1.14)', () => {
+  // Envoy 1.12.0 release notes: "access log: added a new flag for downstream protocol error"; the codec
+  // error path is source/common/http/conn_manager_impl.cc handleCodecError (DPE, close; HTTP/1 answered 400)
+  it('DPE: non-HTTP bytes into an HTTP connection manager (no flag on Envoys before 1.12)', () => {
     const o = run([httpSource()], rawTcp);
     assert.deepEqual([o.result, o.responseFlag, o.failedStage], ['failed', 'DPE', 'networkFilter']);
     assert.equal(run([httpSource({ envoy: '1.8.0' })], rawTcp).responseFlag, null);
+    assert.equal(run([httpSource({ envoy: '1.11.0' })], rawTcp).responseFlag, null);
+    assert.equal(run([httpSource({ envoy: '1.12.0' })], rawTcp).responseFlag, 'DPE');
+  });
+
+  it("DPE: the flag is the modelled Envoy's: a world that names one (replay) overrides the dump's own", () => {
+    const src = httpSource({ envoy: '1.8.0' });
+    const world = (v: string): World => ({
+      dumps: [src],
+      inventory: emptyInventory(),
+      sockets: [],
+      envoyVersion: parseVersion(v),
+    });
+    const q = { mode: 'outbound' as const, source: src, ip: VIP, port: 8000, traffic: rawTcp };
+    assert.equal(explain(world('1.40.0'), q).outcome.responseFlag, 'DPE');
+    assert.equal(explain(world('1.10.0'), q).outcome.responseFlag, null);
+  });
+
+  it('DPE: an HTTP/1.1 request into an HCM whose codec_type is HTTP2 fails the preface, with no 400', () => {
+    const h2only = hcm({ rds: '8000' });
+    (h2only.typed_config as Record<string, unknown>).codec_type = 'HTTP2';
+    const src = httpSource({ chains: [{ filters: [h2only] }] });
+    const o = run([src], http);
+    assert.deepEqual([o.result, o.responseFlag, o.httpStatus], ['failed', 'DPE', null]);
+    // the same HCM reads prior-knowledge HTTP/2 (and AUTO reads HTTP/1.1: the baseline case above)
+    assert.equal(
+      run([src, destination([plaintextChain])], { ...http, protocol: 'http2' }).result,
+      'delivered',
+    );
   });
 
   it('502 without a flag: direct_response of the block_all virtual host (REGISTRY_ONLY)', () => {
