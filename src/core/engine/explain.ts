@@ -13,6 +13,7 @@ import { inboundChain, outboundChain } from './filter-chain.js';
 import { routeTable } from './http-route.js';
 import { gatewayListener, inboundListener, outboundListener } from './listener-select.js';
 import { httpConnectionManager, inboundFilter, networkFilter, tcpProxy } from './network-filter.js';
+import { authorize } from './rbac.js';
 import { receiver } from './receiving.js';
 import { STOP, Trace, isHttp, label, type Evidence, type Stop } from './trace.js';
 import type { Arrival, Departure, OnListener, OnProxy, Query, Receiving, World } from './traffic.js';
@@ -74,7 +75,8 @@ function inboundSidecar(ev: Evidence, r: Receiving): Stop {
   const filter = inboundFilter(ev, chained); //          tcp_proxy or HCM to the inbound cluster
   if (filter === STOP) return STOP;
   const app = inboundCluster(ev, filter); //             where the sidecar connects: 127.0.0.1 or the pod IP
-  return app === STOP ? STOP : application(ev, app); //  the app's listening sockets
+  if (app === STOP || authorize(ev, filter) === STOP) return STOP; // RBAC (AuthorizationPolicy)
+  return application(ev, app); //                        the app's listening sockets
 }
 
 function callOf(q: Query, ip: string): Call {

@@ -156,7 +156,7 @@ export interface RouteConfig {
   readonly raw: JsonObject;
 }
 
-function decodeStringMatch(m: JsonObject | undefined): StringMatch | undefined {
+export function decodeStringMatch(m: JsonObject | undefined): StringMatch | undefined {
   if (!m) return undefined;
   const ignoreCase = bool(m, 'ignore_case') ?? false;
   for (const kind of ['exact', 'prefix', 'suffix', 'contains'] as const) {
@@ -168,7 +168,7 @@ function decodeStringMatch(m: JsonObject | undefined): StringMatch | undefined {
   return undefined;
 }
 
-function decodeHeader(h: JsonObject): HeaderMatcher {
+export function decodeHeader(h: JsonObject): HeaderMatcher {
   const name = str(h, 'name') ?? '';
   const invert = bool(h, 'invert_match') ?? false;
   const treatMissingAsEmpty = bool(h, 'treat_missing_header_as_empty') ?? false;
