@@ -177,6 +177,9 @@ describe('via and failedStage follow the steps (issue 14 item 3)', () => {
     assert.equal(e.outcome.failedStage, 'filterChain');
     const failing = e.steps.find((s) => s.result === 'failed' || s.result === 'no-match')!;
     assert.deepEqual([failing.stage, failing.proxy], ['filterChain', 'my-release-zookeeper-0.default']);
+    // no sender in the inputs: the flag is the one the receiving Envoy logs (NR, filter_chain_not_found),
+    // as Envoy 1.40 did on the corpus's inbound-1.16.0/strict-plain; UC would be a source sidecar's
+    assert.deepEqual([e.outcome.responseFlag, e.outcome.httpStatus], ['NR', null]);
   });
 
   it('plaintext into a TLS chain without a sender in the inputs: failed on that chain, no flag, no status', () => {

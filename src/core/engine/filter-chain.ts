@@ -345,11 +345,15 @@ function noInboundChain(ev: Evidence, r: ReceivingOnListener, sel: ChainSelectio
       'Let the source send Istio mTLS (auto mTLS, or a DestinationRule with tls.mode ISTIO_MUTUAL), or set the PeerAuthentication to PERMISSIVE.',
     );
   const http = isHttp(traffic.protocol);
+  const refuses = `${proxy} refuses ${security.kind === 'plaintext' ? 'plaintext' : 'the connection'} on port ${dst.port}: no inbound filter chain matches`;
+  // With no sender in the inputs (explain inbound) the receiving Envoy is the only proxy on the path, and
+  // it logs NR (filter_chain_not_found; envoy-semantics.md section 5): Envoy 1.40 did so on the corpus's
+  // inbound-1.16.0/strict-plain. UC and the 503 are what a source sidecar logs and answers.
+  if (r.sender === undefined)
+    return ev.trace.decide(
+      fail('NR', null, `${refuses}: ${proxy} closes the connection (NR, filter_chain_not_found)`),
+    );
   return ev.trace.decide(
-    fail(
-      http ? 'UC' : null,
-      http ? 503 : null,
-      `${proxy} refuses ${security.kind === 'plaintext' ? 'plaintext' : 'the connection'} on port ${dst.port}: no inbound filter chain matches (the source sees the connection closed)`,
-    ),
+    fail(http ? 'UC' : null, http ? 503 : null, `${refuses} (the source sees the connection closed)`),
   );
 }
