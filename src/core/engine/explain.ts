@@ -13,10 +13,10 @@ import { inboundChain, outboundChain } from './filter-chain.js';
 import { routeTable } from './http-route.js';
 import { gatewayListener, inboundListener, outboundListener } from './listener-select.js';
 import { httpConnectionManager, inboundFilter, networkFilter, tcpProxy } from './network-filter.js';
-import { authorize } from './rbac.js';
+import { authorize, type AuthzPoint } from './rbac.js';
 import { receiver } from './receiving.js';
 import { STOP, Trace, isHttp, label, type Evidence, type Stop } from './trace.js';
-import type { Arrival, Departure, OnListener, OnProxy, Query, Receiving, World } from './traffic.js';
+import type { Arrival, Departure, OnChain, OnListener, OnProxy, Query, Receiving, World } from './traffic.js';
 import type { Call, Explanation } from './types.js';
 import { endpoints, type UpstreamSecurity } from './upstream.js';
 
@@ -53,8 +53,32 @@ function throughProxy(ev: Evidence, hop: OnListener): Stop {
   if (picked === STOP) return STOP;
   const cluster = outboundCluster(ev, picked); //        CDS
   if (cluster === STOP) return STOP;
+  const authz = downstreamOf(chained);
+  if (authorize(ev, authz, ['http']) === STOP) return STOP; // RBAC in the HCM, before the router
   const arrival = endpoints(ev, cluster); //             EDS or Kubernetes endpoints, upstream TLS
-  return arrival === STOP ? STOP : receive(ev, arrival);
+  if (arrival === STOP || authorize(ev, authz, ['network']) === STOP) return STOP; // network RBAC
+  return receive(ev, arrival);
+}
+
+/**
+ * Who a proxy's own RBAC filters see as the downstream: a sidecar's own app (plaintext, from the pod IP), or
+ * a gateway's client, which is outside the inputs (its address unknown; TLS when the call is TLS).
+ */
+function downstreamOf(hop: OnChain): AuthzPoint {
+  const gateway = hop.how === 'bound';
+  const t = hop.traffic;
+  return {
+    proxy: hop.proxy,
+    chain: hop.chain,
+    traffic: t,
+    dst: hop.dst,
+    srcIp: gateway ? undefined : hop.dump.identity().ip,
+    security:
+      gateway && t.protocol === 'tls'
+        ? { kind: 'tls', detail: 'TLS from the client', alpn: [], sni: t.sni }
+        : { kind: 'plaintext', detail: 'plaintext from the client' },
+    sender: undefined,
+  };
 }
 
 /** The receiving side: whoever has the destination IP, its sidecar's inbound path, then the app. */

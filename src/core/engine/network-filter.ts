@@ -2,7 +2,7 @@
 // decides where the bytes go: tcp_proxy forwards the connection to a cluster, http_connection_manager parses
 // HTTP and hands each request to the router (envoy-semantics.md section 3;
 // https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/listeners/network_filters). Non-HTTP bytes
-// into an HCM fail in the codec before any route is looked at (400, DPE since Envoy 1.14).
+// into an HCM fail in the codec before any route is looked at (400, DPE since Envoy 1.12: http-codec.ts).
 // Evidence read: the chain's filters (tcp_proxy cluster/weighted_clusters, HCM rds/route_config/http_filters),
 // the route configuration it names, and the Services whose port names made the port HTTP (model/protocol.ts).
 import type { FilterChain, HttpConnectionManager, NetworkFilter, TcpProxy } from '../model/listener.js';

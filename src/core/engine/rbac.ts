@@ -18,7 +18,9 @@ import { httpRbacFilters, networkRbacFilters, type RbacFilter } from '../model/r
 import { httpRequest } from './http-route.js';
 import { judgePolicy, type Peer, type RbacSubject } from './match/rbac-matcher.js';
 import { fail, isHttp, unknown, type Evidence, type Stop } from './trace.js';
-import type { ReceivingToCluster } from './traffic.js';
+import type { ConfigDump } from '../model/config-dump.js';
+import type { Target, Traffic } from './traffic.js';
+import type { UpstreamSecurity } from './upstream.js';
 
 export interface RbacVerdict {
   readonly verdict: 'allowed' | 'denied' | 'unknown';
@@ -92,12 +94,26 @@ export function policyOrigin(policy: string | undefined): string | undefined {
   return m ? `AuthorizationPolicy ${m[1]}/${m[2]}` : undefined;
 }
 
-/** What the peer of an inbound connection proves to the RBAC filters. */
-function peerOf(r: ReceivingToCluster): Peer {
-  const chainTls = r.chain.transportSocket?.kind === 'tls';
+/** Where RBAC filters run: the chain, the connection as that proxy sees it, and the request. */
+export interface AuthzPoint {
+  readonly proxy: string;
+  readonly chain: FilterChain;
+  readonly traffic: Traffic;
+  readonly dst: Target;
+  /** The downstream peer's address; undefined when the client is outside the inputs (a gateway's). */
+  readonly srcIp: string | undefined;
+  /** What the downstream sends: plaintext, Istio mTLS or TLS. */
+  readonly security: UpstreamSecurity;
+  /** The proxy that sent it, when it is one of the inputs. */
+  readonly sender: ConfigDump | undefined;
+}
+
+/** What the peer proves to the RBAC filters: nothing over plaintext, its certificate over TLS the chain ends. */
+function peerOf(at: AuthzPoint): Peer {
+  const chainTls = at.chain.transportSocket?.kind === 'tls';
   // a chain without a TLS transport socket sees no TLS session, whatever the bytes carry
-  if (!chainTls || r.security.kind === 'plaintext') return { kind: 'plaintext' };
-  const who = r.sender ? `the certificate of ${r.sender.source}` : 'the client certificate';
+  if (!chainTls || at.security.kind === 'plaintext') return { kind: 'plaintext' };
+  const who = at.sender ? `the certificate of ${at.sender.source}` : 'the client certificate';
   return {
     kind: 'tls',
     principal: undefined,
@@ -105,40 +121,46 @@ function peerOf(r: ReceivingToCluster): Peer {
   };
 }
 
-function subjectOf(r: ReceivingToCluster, http: boolean): RbacSubject {
-  const req = httpRequest(r.traffic, r.dst);
+function subjectOf(at: AuthzPoint, http: boolean): RbacSubject {
+  const req = httpRequest(at.traffic, at.dst);
   const headers = new Map<string, readonly string[]>(req.headers);
   headers.set(':authority', [req.host]);
   headers.set(':method', [req.method]);
   headers.set(':path', [req.path]);
   const xff = req.headers.get('x-forwarded-for');
   return {
-    destination: r.dst,
-    directRemoteIp: r.srcIp,
+    destination: at.dst,
+    directRemoteIp: at.srcIp,
     // without X-Forwarded-For the client address is the peer's; with one it depends on the HCM's
     // xff_num_trusted_hops / use_remote_address, which meshctl does not follow
-    remoteIp: xff ? undefined : r.srcIp,
-    sni: r.security.kind === 'plaintext' ? '' : (r.security.sni ?? r.traffic.sni ?? ''),
+    remoteIp: xff ? undefined : at.srcIp,
+    sni: at.security.kind === 'plaintext' ? '' : (at.security.sni ?? at.traffic.sni ?? ''),
     http: http ? { headers, path: req.path.split('?')[0] ?? req.path } : undefined,
-    peer: peerOf(r),
+    peer: peerOf(at),
   };
 }
 
-function filtersOf(chain: FilterChain, http: boolean): RbacFilter[] {
-  const network = networkRbacFilters(chain.filters);
+function filtersOf(chain: FilterChain, http: boolean, layers: readonly Layer[]): RbacFilter[] {
+  const network = layers.includes('network') ? networkRbacFilters(chain.filters) : [];
   const hcm = chain.filters.find((f): f is HttpConnectionManager => f.kind === 'http_connection_manager');
-  return [...network, ...(http && hcm ? httpRbacFilters(hcm.raw) : [])];
+  return [...network, ...(http && hcm && layers.includes('http') ? httpRbacFilters(hcm.raw) : [])];
 }
 
+type Layer = RbacFilter['layer'];
+
 /**
- * Stage: the receiving chain's RBAC filters, network ones first (they run as the first bytes arrive), then
- * the HCM's in http_filters order; the first refusal ends the walk. Runs after the inbound cluster is named:
- * the HCM resolves the route (and logs its cluster) before its filters run, and tcp_proxy has connected
- * upstream by the time the network filter sees data.
+ * Stage: a chain's RBAC filters, network ones first (they run as the first bytes arrive), then the HCM's in
+ * http_filters order; the first refusal ends the walk. The walk calls it once the cluster is named: the HCM
+ * resolves the route (and logs its cluster) before its filters run, and tcp_proxy has connected upstream by
+ * the time the network filter sees data. `layers` lets a proxy's walk place the two where they act.
  */
-export function authorize(ev: Evidence, r: ReceivingToCluster): Stop | undefined {
+export function authorize(
+  ev: Evidence,
+  r: AuthzPoint,
+  layers: readonly Layer[] = ['network', 'http'],
+): Stop | undefined {
   const http = isHttp(r.traffic.protocol);
-  const filters = filtersOf(r.chain, http);
+  const filters = filtersOf(r.chain, http, layers);
   if (!filters.length) return undefined;
   for (const f of filters) {
     const s = subjectOf(r, f.layer === 'http');
@@ -161,7 +183,9 @@ export function authorize(ev: Evidence, r: ReceivingToCluster): Stop | undefined
     if (v.verdict === 'unknown') {
       ev.trace.add('networkFilter', r.proxy, 'unknown', f.name, `RBAC (${where}): ${v.detail}`, extra);
       ev.trace.need(
-        `the peer identity ${r.proxy}'s RBAC filter ${f.name} decides on: the source workload's SPIFFE ID (spiffe://<trust domain>/ns/<namespace>/sa/<service account>, from kubectl get pod -o jsonpath='{.spec.serviceAccountName}' and the mesh's trust domain); meshctl does not evaluate it from the dumps`,
+        s.peer.kind === 'tls'
+          ? `the peer identity ${r.proxy}'s RBAC filter ${f.name} decides on: the source workload's SPIFFE ID (spiffe://<trust domain>/ns/<namespace>/sa/<service account>, from kubectl get pod -o jsonpath='{.spec.serviceAccountName}' and the mesh's trust domain); meshctl does not read it from the dumps`
+          : `what ${r.proxy}'s RBAC filter ${f.name} decides on and the inputs do not show: ${v.detail}`,
       );
       return ev.trace.decide(
         unknown('networkFilter', `whether ${r.proxy}'s RBAC filter ${f.name} allows the call cannot be told`),

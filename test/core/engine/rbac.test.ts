@@ -188,3 +188,76 @@ describe('RBAC on the receiving sidecar', () => {
     assert.equal(policyOrigin(undefined), undefined);
   });
 });
+
+describe("RBAC on a gateway's own HCM", () => {
+  const GW_IP = '10.0.0.9';
+  function gateway(filters: J[], traffic: Traffic = trafficOf({ protocol: 'http', host: 'shop.example' })) {
+    const base = hcm({
+      inline: {
+        name: 'http.8080',
+        virtual_hosts: [
+          {
+            name: 'shop',
+            domains: ['*'],
+            routes: [{ match: { prefix: '/' }, route: { cluster: 'outbound|80||shop' } }],
+          },
+        ],
+      },
+    });
+    (base.typed_config as J).http_filters = [...filters, { name: 'envoy.filters.http.router' }];
+    const d = dump({
+      pod: 'gw',
+      ip: GW_IP,
+      listeners: [
+        {
+          name: '0.0.0.0_8080',
+          address: { socket_address: { address: '0.0.0.0', port_value: 8080 } },
+          filter_chains: [{ filters: [base] }],
+        },
+      ],
+      clusters: [cluster('outbound|80||shop', 'EDS')],
+      eds: [{ cluster: 'outbound|80||shop', endpoints: [['10.0.0.5', 80]] }],
+    });
+    const world: World = { dumps: [d], inventory: emptyInventory(), sockets: [] };
+    return explain(world, { mode: 'gateway', gateway: d, port: 8080, traffic });
+  }
+
+  it('a DENY on the path answers 403 before the router picks an endpoint', () => {
+    const e = gateway(
+      [
+        rbac('http', {
+          action: 'DENY',
+          policies: {
+            admin: { permissions: [{ url_path: { path: { prefix: '/admin' } } }], principals: anyone },
+          },
+        }),
+      ],
+      trafficOf({ protocol: 'http', host: 'shop.example', path: '/admin/users' }),
+    );
+    assert.deepEqual(
+      [e.outcome.result, e.outcome.httpStatus, e.outcome.cluster],
+      ['failed', 403, 'outbound|80||shop'],
+    );
+    assert.ok(!e.steps.some((s) => s.stage === 'endpoints'));
+    // without the filter the router goes on to the endpoints
+    assert.ok(gateway([]).steps.some((s) => s.stage === 'endpoints'));
+  });
+
+  it("a principal on the client's address is unknown: a gateway's client is outside the inputs", () => {
+    const e = gateway([
+      rbac('http', {
+        policies: {
+          office: {
+            permissions: [{ any: true }],
+            principals: [{ remote_ip: { address_prefix: '192.0.2.0', prefix_len: 24 } }],
+          },
+        },
+      }),
+    ]);
+    assert.equal(e.outcome.result, 'unknown');
+    assert.ok(
+      e.missing.some((m) => /remote_ip 192\.0\.2\.0\/24/.test(m)),
+      e.missing.join('\n'),
+    );
+  });
+});

@@ -30,7 +30,7 @@ export type Peer =
 export interface RbacSubject {
   readonly destination: { readonly ip: string; readonly port: number };
   /** The connection's peer address (direct_remote_ip, and the deprecated source_ip). */
-  readonly directRemoteIp: string;
+  readonly directRemoteIp: string | undefined;
   /** The client address after X-Forwarded-For processing (remote_ip); undefined when it cannot be told. */
   readonly remoteIp: string | undefined;
   /** The requested server name (SNI), '' when the client sent none. */
@@ -175,6 +175,8 @@ export function judgePrincipal(p: Principal, s: RbacSubject): Judged {
     }
     case 'source_ip':
     case 'direct_remote_ip':
+      if (s.directRemoteIp === undefined)
+        return cannot(`${p.kind} ${formatCidr(p.cidr)}: the client's address is not in the inputs`);
       return cidrContains(p.cidr, s.directRemoteIp)
         ? yes(`peer ${s.directRemoteIp} in ${formatCidr(p.cidr)}`)
         : no(`peer ${s.directRemoteIp} not in ${formatCidr(p.cidr)}`);
