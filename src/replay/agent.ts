@@ -9,6 +9,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { connect as h2Connect, createServer as createH2Server } from 'node:http2';
 import { createInterface } from 'node:readline';
+import { Duplex } from 'node:stream';
 
 /** What an app socket saw of one connection. */
 export interface AppRecord {
@@ -32,6 +33,11 @@ export interface ClientRecord {
   /** The first bytes that came back, as text (the app echoes `meshctl-replay-app <ip>:<port>`). */
   readonly reply?: string;
   readonly headers?: Record<string, string>;
+  /**
+   * The client's own address and port (`10.200.0.10:33754`): the first proxy logs it as
+   * downstream_remote_address, which is how this call's access-log records are told from another's.
+   */
+  readonly local?: string;
 }
 
 export type AgentRequest =
@@ -55,15 +61,95 @@ const records: AppRecord[] = [];
 const servers: Server[] = [];
 const APP_BANNER = 'meshctl-replay-app';
 
+/**
+ * The app answers like an app: a plain-text 200 with its content-length for HTTP/1 and h2, and for gRPC (a
+ * request whose content-type is application/grpc) a unary reply with `grpc-status: 0` in the trailers, which
+ * is how a gRPC server says OK (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). The body
+ * names the socket that answered, so the client knows the app, not a proxy, replied.
+ */
+function appBody(listen: string, method: string | undefined, url: string | undefined): string {
+  return `${APP_BANNER} ${listen} ${method ?? '-'} ${url ?? '-'}\n`;
+}
+
 const http1 = createHttpServer((req, res) => {
-  const body = `${APP_BANNER} ${req.socket.localAddress}:${req.socket.localPort} ${req.method} ${req.url}\n`;
-  res.writeHead(200, { 'content-type': 'text/plain', 'x-meshctl-app': 'yes' });
+  const body = appBody(`${req.socket.localAddress}:${req.socket.localPort}`, req.method, req.url);
+  res.writeHead(200, {
+    'content-type': 'text/plain',
+    'content-length': Buffer.byteLength(body),
+    'x-meshctl-app': 'yes',
+  });
   res.end(body);
 });
-const h2 = createH2Server((req, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain', 'x-meshctl-app': 'yes' });
-  res.end(`${APP_BANNER} ${req.method} ${req.url}\n`);
+const h2 = createH2Server();
+h2.on('stream', (stream, headers) => {
+  const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
+  // the request body is read and dropped, so the stream can end in both directions
+  stream.resume();
+  const body = appBody('h2', String(headers[':method']), String(headers[':path']));
+  if (grpc) {
+    // one length-prefixed message: a zero compression flag and a 4-byte big-endian length, then the bytes
+    const msg = Buffer.from(body);
+    const frame = Buffer.alloc(5 + msg.length);
+    frame.writeUInt32BE(msg.length, 1);
+    msg.copy(frame, 5);
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'x-meshctl-app': 'yes' },
+      { waitForTrailers: true },
+    );
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.end(frame);
+    return;
+  }
+  stream.respond({
+    ':status': 200,
+    'content-type': 'text/plain',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-meshctl-app': 'yes',
+  });
+  stream.end(body);
 });
+h2.on('sessionError', () => undefined);
+
+/**
+ * A stream over a socket whose first bytes were already read: Node's HTTP servers read a real socket's
+ * handle directly, past any bytes put back with unshift(), so a sniffed connection is handed to them as a
+ * plain Duplex fed from the socket (the way `server.emit('connection', duplex)` is meant for other streams).
+ */
+function replayed(socket: Socket, first: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  d.push(first);
+  socket.on('data', (b: Buffer) => {
+    if (!d.push(b)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('close', () => d.destroy());
+  // the HTTP servers read these from the connection they are given
+  Object.assign(d, {
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+    setTimeout: (ms: number, f?: () => void) => (socket.setTimeout(ms, f), d),
+    setNoDelay: () => d,
+    setKeepAlive: () => d,
+  });
+  return d;
+}
 
 /** Answers one connection: HTTP/1, h2c (by its preface) or raw bytes (echoed after a banner). */
 function serve(listen: string, socket: Socket): void {
@@ -82,14 +168,12 @@ function serve(listen: string, socket: Socket): void {
       rec.requestLine = line[1]!;
       const host = /\r\nhost:\s*([^\r\n]*)/i.exec(text);
       if (host) rec.host = host[1]!;
-      socket.unshift(first);
-      http1.emit('connection', socket);
+      http1.emit('connection', replayed(socket, first));
       return;
     }
     if (text.startsWith('PRI * HTTP/2.0')) {
       rec.requestLine = 'PRI * HTTP/2.0';
-      socket.unshift(first);
-      h2.emit('connection', socket);
+      h2.emit('connection', replayed(socket, first));
       return;
     }
     socket.write(`${APP_BANNER} ${listen}\n`);
@@ -112,6 +196,13 @@ function listen(address: string, port: number): Promise<void> {
   });
 }
 
+function localOf(s: {
+  localAddress?: string | undefined;
+  localPort?: number | undefined;
+}): string | undefined {
+  return s.localAddress && s.localPort ? `${s.localAddress}:${s.localPort}` : undefined;
+}
+
 function tcpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord> {
   return new Promise((resolve) => {
     let connected = false;
@@ -123,10 +214,19 @@ function tcpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord
       done = true;
       clearTimeout(timer);
       sock.destroy();
-      resolve({ connected, timedOut: false, bytesBack, ...(reply ? { reply } : {}), ...extra });
+      resolve({
+        connected,
+        timedOut: false,
+        bytesBack,
+        ...(reply ? { reply } : {}),
+        ...(local ? { local } : {}),
+        ...extra,
+      });
     };
+    let local: string | undefined;
     const onConnect = () => {
       connected = true;
+      local = localOf(sock);
       sock.write('meshctl-replay client\n');
     };
     const sock =
@@ -140,7 +240,11 @@ function tcpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord
           })
         : netConnect({ host: r.address, port: r.port });
     sock.once(r.kind === 'tls' ? 'secureConnect' : 'connect', onConnect);
-    if (r.kind === 'tls') sock.once('connect', () => (connected = true));
+    if (r.kind === 'tls')
+      sock.once('connect', () => {
+        connected = true;
+        local = localOf(sock);
+      });
     sock.on('data', (d: Buffer) => {
       bytesBack += d.length;
       if (reply.length < 200) reply += d.toString('utf8').slice(0, 200 - reply.length);
@@ -161,8 +265,9 @@ function httpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecor
       if (done) return;
       done = true;
       clearTimeout(timer);
-      resolve({ connected, ...x });
+      resolve({ connected, ...(local ? { local } : {}), ...x });
     };
+    let local: string | undefined;
     const req = httpRequest({
       host: r.address,
       port: r.port,
@@ -172,7 +277,12 @@ function httpCall(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecor
       agent: false,
       setHost: !r.headers?.host,
     });
-    req.on('socket', (s) => s.once('connect', () => (connected = true)));
+    req.on('socket', (s) =>
+      s.once('connect', () => {
+        connected = true;
+        local = localOf(s);
+      }),
+    );
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -211,9 +321,13 @@ function h2Call(r: Extract<AgentRequest, { op: 'call' }>): Promise<ClientRecord>
       done = true;
       clearTimeout(timer);
       session.destroy();
-      resolve({ connected, ...x });
+      resolve({ connected, ...(local ? { local } : {}), ...x });
     };
-    session.on('connect', () => (connected = true));
+    let local: string | undefined;
+    session.on('connect', () => {
+      connected = true;
+      local = localOf(session.socket);
+    });
     session.on('error', (e: NodeJS.ErrnoException) =>
       finish({ timedOut: false, bytesBack: 0, error: e.code ?? e.message }),
     );

@@ -18,6 +18,7 @@ import type { SocketEvidence } from '../core/model/sockets.js';
 import { captureRules } from '../core/replay/capture-rules.js';
 import { captureSettings } from '../core/engine/capture.js';
 import { compare, deciding } from '../core/replay/compare.js';
+import { callRecords, parseReplayLog } from '../core/replay/bootstrap.js';
 import { parseExplainArgs } from '../core/replay/explain-args.js';
 import type { AdaptationEntry, AppSeen, Observed, ObservedProxy, Replay } from '../core/replay/schema.js';
 import { gatewayQuery, inboundQuery, podToPodQuery, requestQuery } from '../core/engine/query.js';
@@ -310,8 +311,8 @@ class World implements ReplayWorld {
       headers,
       ...(t.sni ? { sni: t.sni } : {}),
     });
-    const proxies = await this.observeProxies(sides, marks, before, first);
-    const app: AppSeen[] = [];
+    const proxies = await this.observeProxies(sides, marks, before, first, seenByClient.local);
+    let app: AppSeen[] = [];
     for (const h of net.hosts.values())
       for (const r of await h.agent.records())
         app.push({
@@ -323,6 +324,13 @@ class World implements ReplayWorld {
           ...(r.host ? { httpHost: r.host } : {}),
           ...(r.tls ? { tls: true } : {}),
         });
+    // the app's connections of this call: opened by the client itself or by a proxy on this call's path
+    // (an earlier call's connection may reach the app late); kept all when none matches, as when a log
+    // was not flushed in time
+    const peers = new Set<string>(seenByClient.local ? [seenByClient.local] : []);
+    for (const r of parseReplayLog(proxies.flatMap((p) => p.accessLog).join('\n')))
+      if (typeof r.fields.upstream_local_address === 'string') peers.add(r.fields.upstream_local_address);
+    if (app.some((a) => peers.has(a.remote))) app = app.filter((a) => peers.has(a.remote));
     const http = kind === 'http' || kind === 'http2';
     const fromApp = http
       ? seenByClient.headers?.['x-meshctl-app'] === 'yes' ||
@@ -350,6 +358,7 @@ class World implements ReplayWorld {
     marks: number[],
     before: Array<Record<string, number>>,
     first: PodSide,
+    client: string | undefined,
   ): Promise<ObservedProxy[]> {
     // tcp_proxy logs when both sides have closed; wait until no log grows for 400 ms (at most 3 s)
     let sizes = marks;
@@ -364,10 +373,19 @@ class World implements ReplayWorld {
       quiet = grew ? 0 : quiet + 150;
       if (any && quiet >= 400) break;
     }
+    // every line each proxy wrote since the call began, then only this call's: the records of the client's
+    // connection and of the connections it led to (a connection of an earlier call closing late writes its
+    // line during a later one; seen replaying story 4's 1.10 pairs and the 2020 echo dump)
+    const lines = await Promise.all(sides.map((p, i) => linesFrom(p.proxy.accessLogPath, marks[i]!)));
+    const parsed = lines.map((ls) => ls.map((l) => ({ line: l, record: parseReplayLog(l)[0] })));
+    const all = parsed.map((ps) => ps.flatMap((x) => (x.record ? [x.record] : [])));
+    const firstIndex = sides.indexOf(first);
+    const mine = client ? callRecords(all, firstIndex, client) : all;
     const out: ObservedProxy[] = [];
     for (const [i, p] of sides.entries()) {
-      const recs = await p.proxy.records(marks[i]);
-      const raw = await linesFrom(p.proxy.accessLogPath, marks[i]!);
+      const recs = mine[i] ?? [];
+      const kept = new Set(recs);
+      const raw = parsed[i]!.filter((x) => x.record && kept.has(x.record)).map((x) => x.line);
       const after = await p.proxy.envoy.stats().catch(() => ({}) as Record<string, number>);
       const stats: Record<string, number> = {};
       for (const [k, v] of Object.entries(after)) {

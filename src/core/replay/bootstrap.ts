@@ -22,6 +22,7 @@ import type { BootstrapOptions, ReplayBootstrap, ServedListener } from './types.
 export type * from './types.js';
 export {
   accessLogFormat,
+  callRecords,
   connectionRecords,
   parseReplayLog,
   upstreamLocalAddress,

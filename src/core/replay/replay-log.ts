@@ -24,6 +24,9 @@ export function accessLogFormat(kind: 'listener' | 'http' | 'tcp'): JsonObject {
     connection_termination_details: '%CONNECTION_TERMINATION_DETAILS%',
     downstream_local_address: '%DOWNSTREAM_LOCAL_ADDRESS%',
     downstream_remote_address: '%DOWNSTREAM_REMOTE_ADDRESS%',
+    // the connection's own peer: an HCM that trusts x-forwarded-for (use_remote_address false) logs the XFF
+    // address as DOWNSTREAM_REMOTE_ADDRESS, which is not the connection a previous proxy opened
+    downstream_direct_remote_address: '%DOWNSTREAM_DIRECT_REMOTE_ADDRESS%',
     requested_server_name: '%REQUESTED_SERVER_NAME%',
     downstream_tls_version: '%DOWNSTREAM_TLS_VERSION%',
     downstream_peer_uri_san: '%DOWNSTREAM_PEER_URI_SAN%',
@@ -35,6 +38,9 @@ export function accessLogFormat(kind: 'listener' | 'http' | 'tcp'): JsonObject {
     bytes_received: '%BYTES_RECEIVED%',
     bytes_sent: '%BYTES_SENT%',
     connection_id: '%CONNECTION_ID%',
+    // the HCM's x-request-id, which the router forwards upstream: it tells this call's request from another
+    // one on the same pooled upstream connection at the next proxy (callRecords)
+    request_id: '%REQ(X-REQUEST-ID)%',
     start_time: '%START_TIME%',
   };
 }
@@ -68,12 +74,17 @@ export function parseReplayLog(text: string): ReplayLogRecord[] {
 
 /**
  * The records of one connection, and of what it led to downstream: a proxy's records whose
- * downstream_remote_address is `remote` (the client's own address and port, or the previous proxy's
+ * downstream (direct) remote address is `remote` (the client's own address and port, or the previous proxy's
  * upstream_local_address). A connection of an earlier call that closes late logs in the middle of a later
  * one; matching on the connection's address keeps its records out of the later call's verdict.
  */
 export function connectionRecords(records: readonly ReplayLogRecord[], remote: string): ReplayLogRecord[] {
-  return records.filter((r) => r.fields.downstream_remote_address === remote);
+  return records.filter((r) => peerOf(r) === remote);
+}
+
+/** The downstream connection's peer: the direct address where the log has it. */
+function peerOf(r: ReplayLogRecord): string | number | undefined {
+  return r.fields.downstream_direct_remote_address ?? r.fields.downstream_remote_address;
 }
 
 /** The address the proxy connected upstream from: the next proxy's downstream_remote_address. */
@@ -83,4 +94,54 @@ export function upstreamLocalAddress(records: readonly ReplayLogRecord[]): strin
     if (typeof a === 'string') return a;
   }
   return undefined;
+}
+
+/**
+ * One call's records on every proxy of the world, following the call from the client's own address
+ * (`client`, the first proxy's downstream_remote_address) through each upstream_local_address to the
+ * connection it opened on the next proxy (or on the same one again, when a passthrough is captured anew).
+ * HTTP upstream connections are pooled, so a later call may reuse an earlier call's connection: at a hop
+ * whose HTTP records carry this call's x-request-id, the HTTP records of other requests are left out.
+ * `proxies[i]` are proxy i's records since the call began; the answer has the same shape.
+ */
+export function callRecords(
+  proxies: readonly (readonly ReplayLogRecord[])[],
+  first: number,
+  client: string,
+): ReplayLogRecord[][] {
+  const out: ReplayLogRecord[][] = proxies.map(() => []);
+  const taken = new Set<ReplayLogRecord>();
+  const ids = new Set<string>();
+  let hop: Array<{ proxy: number; remote: string }> = [{ proxy: first, remote: client }];
+  const seenRemote = new Set<string>();
+  // a passthrough captured again loops until Envoy runs out of connections (1,024): a few hops say it all
+  for (let depth = 0; depth < 16 && hop.length; depth++) {
+    const next: Array<{ proxy: number; remote: string }> = [];
+    for (const h of hop) {
+      let recs = connectionRecords(proxies[h.proxy] ?? [], h.remote).filter((r) => !taken.has(r));
+      const http = recs.filter((r) => r.log === 'http' && typeof r.fields.request_id === 'string');
+      if (ids.size && http.some((r) => ids.has(String(r.fields.request_id))))
+        recs = recs.filter(
+          (r) =>
+            r.log !== 'http' || r.fields.request_id === undefined || ids.has(String(r.fields.request_id)),
+        );
+      for (const r of recs) {
+        taken.add(r);
+        out[h.proxy]!.push(r);
+        if (r.log === 'http' && typeof r.fields.request_id === 'string') ids.add(r.fields.request_id);
+      }
+      const up = new Set<string>();
+      for (const r of recs)
+        if (typeof r.fields.upstream_local_address === 'string') up.add(r.fields.upstream_local_address);
+      for (const remote of up) {
+        if (seenRemote.has(remote)) continue;
+        seenRemote.add(remote);
+        for (const [i, list] of proxies.entries())
+          if (list.some((r) => peerOf(r) === remote)) next.push({ proxy: i, remote });
+      }
+    }
+    hop = next;
+  }
+  // each proxy's records in the order it wrote them
+  return out.map((list, i) => (proxies[i] ?? []).filter((r) => list.includes(r)));
 }

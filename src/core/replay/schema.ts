@@ -33,6 +33,12 @@ export const ClientSeenSchema = z.strictObject({
   bytesBack: z.number().int(),
   reply: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  local: z
+    .string()
+    .optional()
+    .describe(
+      "The client's own ip:port: the call's records are those of this connection and what it led to.",
+    ),
 });
 
 export const AppSeenSchema = z.strictObject({
