@@ -7,7 +7,7 @@
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { connect as h2Connect, createServer as createH2Server } from 'node:http2';
+import { connect as h2Connect, performServerHandshake } from 'node:http2';
 import { createInterface } from 'node:readline';
 import { Duplex } from 'node:stream';
 
@@ -71,8 +71,36 @@ function appBody(listen: string, method: string | undefined, url: string | undef
   return `${APP_BANNER} ${listen} ${method ?? '-'} ${url ?? '-'}\n`;
 }
 
+/** An app connection handed to an HTTP server: where it came in, and its bytes so far. */
+interface Conn {
+  readonly listen: string;
+  readonly remote: string;
+  bytes: number;
+  /** Bytes already put on an earlier request's record. */
+  counted: number;
+}
+const conns = new WeakMap<object, Conn>();
+
+/**
+ * One record per request, not per connection: a proxy keeps its upstream HTTP connections to the app open
+ * and sends a later call's request on one an earlier call opened, which must still count as reaching the app.
+ */
+function requestRecord(c: Conn | undefined, requestLine: string, host: string | undefined): void {
+  if (!c) return;
+  records.push({
+    listen: c.listen,
+    remote: c.remote,
+    bytes: c.bytes - c.counted,
+    requestLine,
+    ...(host ? { host } : {}),
+  });
+  c.counted = c.bytes;
+}
+
 const http1 = createHttpServer((req, res) => {
-  const body = appBody(`${req.socket.localAddress}:${req.socket.localPort}`, req.method, req.url);
+  const c = conns.get(req.socket);
+  requestRecord(c, `${req.method} ${req.url} HTTP/${req.httpVersion}`, req.headers.host);
+  const body = appBody(c?.listen ?? '-', req.method, req.url);
   res.writeHead(200, {
     'content-type': 'text/plain',
     'content-length': Buffer.byteLength(body),
@@ -80,35 +108,44 @@ const http1 = createHttpServer((req, res) => {
   });
   res.end(body);
 });
-const h2 = createH2Server();
-h2.on('stream', (stream, headers) => {
-  const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
-  // the request body is read and dropped, so the stream can end in both directions
-  stream.resume();
-  const body = appBody('h2', String(headers[':method']), String(headers[':path']));
-  if (grpc) {
-    // one length-prefixed message: a zero compression flag and a 4-byte big-endian length, then the bytes
-    const msg = Buffer.from(body);
-    const frame = Buffer.alloc(5 + msg.length);
-    frame.writeUInt32BE(msg.length, 1);
-    msg.copy(frame, 5);
-    stream.respond(
-      { ':status': 200, 'content-type': 'application/grpc', 'x-meshctl-app': 'yes' },
-      { waitForTrailers: true },
-    );
-    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-    stream.end(frame);
-    return;
-  }
-  stream.respond({
-    ':status': 200,
-    'content-type': 'text/plain',
-    'content-length': String(Buffer.byteLength(body)),
-    'x-meshctl-app': 'yes',
+
+/** An h2c connection: each stream is answered (and recorded) as its own request. */
+function serveH2(d: Duplex, c: Conn): void {
+  const session = performServerHandshake(d);
+  session.on('error', () => undefined);
+  session.on('stream', (stream, headers) => {
+    stream.on('error', () => undefined);
+    const method = String(headers[':method']);
+    const path = String(headers[':path']);
+    const authority = headers[':authority'];
+    requestRecord(c, `${method} ${path} HTTP/2`, typeof authority === 'string' ? authority : undefined);
+    const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
+    // the request body is read and dropped, so the stream can end in both directions
+    stream.resume();
+    const body = appBody(c.listen, method, path);
+    if (grpc) {
+      // one length-prefixed message: a zero compression flag and a 4-byte big-endian length, then the bytes
+      const msg = Buffer.from(body);
+      const frame = Buffer.alloc(5 + msg.length);
+      frame.writeUInt32BE(msg.length, 1);
+      msg.copy(frame, 5);
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'x-meshctl-app': 'yes' },
+        { waitForTrailers: true },
+      );
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(frame);
+      return;
+    }
+    stream.respond({
+      ':status': 200,
+      'content-type': 'text/plain',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-meshctl-app': 'yes',
+    });
+    stream.end(body);
   });
-  stream.end(body);
-});
-h2.on('sessionError', () => undefined);
+}
 
 /**
  * A stream over a socket whose first bytes were already read: Node's HTTP servers read a real socket's
@@ -151,33 +188,29 @@ function replayed(socket: Socket, first: Buffer): Duplex {
   return d;
 }
 
-/** Answers one connection: HTTP/1, h2c (by its preface) or raw bytes (echoed after a banner). */
+/**
+ * Answers one connection: HTTP/1 and h2c (by its preface) as an HTTP app, one record per request; other
+ * bytes (TCP, TLS) get a banner and a close, one record for the connection.
+ */
 function serve(listen: string, socket: Socket): void {
   socket.once('data', (first: Buffer) => {
     const text = first.toString('latin1');
-    const rec: { -readonly [K in keyof AppRecord]: AppRecord[K] } = {
-      listen,
-      remote: `${socket.remoteAddress}:${socket.remotePort}`,
-      bytes: first.length,
-    };
-    records.push(rec);
-    const line = /^([A-Z]+ \S+ HTTP\/1\.[01])\r\n/.exec(text);
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const h1 = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/.test(text);
+    if (h1 || text.startsWith('PRI * HTTP/2.0')) {
+      const c: Conn = { listen, remote, bytes: first.length, counted: 0 };
+      socket.on('data', (b: Buffer) => (c.bytes += b.length));
+      const d = replayed(socket, first);
+      conns.set(d, c);
+      if (h1) http1.emit('connection', d);
+      else serveH2(d, c);
+      return;
+    }
+    const rec: { -readonly [K in keyof AppRecord]: AppRecord[K] } = { listen, remote, bytes: first.length };
     if (first[0] === 0x16) rec.tls = true;
+    records.push(rec);
     socket.on('data', (d: Buffer) => (rec.bytes += d.length));
-    if (line) {
-      rec.requestLine = line[1]!;
-      const host = /\r\nhost:\s*([^\r\n]*)/i.exec(text);
-      if (host) rec.host = host[1]!;
-      http1.emit('connection', replayed(socket, first));
-      return;
-    }
-    if (text.startsWith('PRI * HTTP/2.0')) {
-      rec.requestLine = 'PRI * HTTP/2.0';
-      h2.emit('connection', replayed(socket, first));
-      return;
-    }
     socket.write(`${APP_BANNER} ${listen}\n`);
-    socket.on('error', () => undefined);
     socket.end();
   });
   socket.on('error', () => undefined);

@@ -111,6 +111,60 @@ describe('meshctl replay', { skip }, () => {
     }
   });
 
+  it("an HTTP call through a world gets the app's answer: story 2's request to reviews (with its DestinationRule) agrees on httpStatus 200, and a second call on the same world is judged by its own records", async () => {
+    const w = await openReplayWorld({ snapshot: 'fixtures/snapshots/story2-bookinfo-with-dr' });
+    const call = [
+      'pod-to-pod',
+      'productpage-v1-76474f6fb7-pmglr.default',
+      '172.21.152.34',
+      '--port',
+      '9080',
+      '--protocol',
+      'http',
+      '--host',
+      'reviews:9080',
+    ];
+    try {
+      const outcome = (r: typeof one) =>
+        r.comparison
+          .filter((c) => ['result', 'responseFlag', 'httpStatus', 'appAccepted'].includes(c.field))
+          .map((c) => [c.field, c.meshctl, c.envoy, c.verdict]);
+      const agreed = [
+        ['result', 'delivered', 'delivered', 'agree'],
+        ['responseFlag', null, null, 'agree'],
+        ['httpStatus', 200, 200, 'agree'],
+        ['appAccepted', true, true, 'agree'],
+      ];
+      const one = await w.replay(call);
+      assert.deepEqual(outcome(one), agreed);
+      assert.equal(one.envoy?.client.status, 200);
+      assert.match(one.envoy?.client.reply ?? '', /^meshctl-replay-app /);
+      assert.ok(
+        one.envoy?.app.some((a) => a.requestLine === 'GET / HTTP/1.1' && a.httpHost === 'reviews:9080'),
+        JSON.stringify(one.envoy?.app),
+      );
+      // the source sidecar may send the second request on the upstream connection the first one opened:
+      // the app still counts it, and each proxy's lines are those of this call's connection and request
+      const two = await w.replay(call);
+      assert.deepEqual(outcome(two), agreed);
+      const local = (r: typeof one) => r.envoy?.client.local;
+      assert.ok(local(one) && local(two) && local(one) !== local(two));
+      const ids = (r: typeof one) =>
+        r.envoy!.proxies.flatMap((p) =>
+          p.accessLog.map((l) => (JSON.parse(l) as { request_id: unknown }).request_id),
+        );
+      const first = new Set(ids(one).filter(Boolean));
+      assert.ok(first.size === 1, `one request id per call: ${[...first].join(', ')}`);
+      assert.ok(
+        !ids(two).some((id) => first.has(id)),
+        "the second call shows none of the first call's lines",
+      );
+      assert.ok(two.envoy!.app.length > 0, 'the app saw the second request');
+    } finally {
+      await w.close();
+    }
+  });
+
   it('bad input is one line and exit 2, leaving no namespace, process or file: no Envoy, no namespaces, a pod without a dump, a dump Envoy rejects', async () => {
     // a dump meshctl reads but Envoy rejects: a second tcp_proxy after the terminal one
     const src = JSON.parse(

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   accessLogFormat,
   bootstrapFor,
+  callRecords,
   connectionRecords,
   upstreamLocalAddress,
   expectedPeerSans,
@@ -729,5 +730,54 @@ describe('the replay access log', () => {
     );
     assert.equal(upstreamLocalAddress(mine), '10.0.0.1:50000');
     assert.equal(upstreamLocalAddress(connectionRecords(src, '10.0.0.1:40000')), undefined);
+  });
+  it("follows one call from the client's address through every proxy, leaving out another call's late lines and another request on a pooled connection", () => {
+    const log = (...o: object[]) => parseReplayLog(o.map((x) => JSON.stringify(x)).join('\n'));
+    // the source sidecar: this call (client 10.0.0.1:40002), and an earlier call's connection closing late
+    const src = log(
+      { log: 'listener', downstream_remote_address: '10.0.0.1:40000', upstream_cluster: 'earlier' },
+      {
+        log: 'http',
+        downstream_remote_address: '10.0.0.1:40002',
+        upstream_local_address: '10.0.0.1:50000',
+        request_id: 'r-2',
+        route_name: 'this',
+      },
+    );
+    // the destination: the pooled upstream connection 10.0.0.1:50000 carried the earlier call's request too,
+    // and its HCM trusted x-forwarded-for (the direct address is the connection's peer)
+    const dst = log(
+      {
+        log: 'http',
+        downstream_remote_address: '198.18.0.1:0',
+        downstream_direct_remote_address: '10.0.0.1:50000',
+        request_id: 'r-1',
+        route_name: 'earlier',
+      },
+      {
+        log: 'http',
+        downstream_remote_address: '198.18.0.1:0',
+        downstream_direct_remote_address: '10.0.0.1:50000',
+        upstream_local_address: '127.0.0.6:41000',
+        request_id: 'r-2',
+        route_name: 'this',
+      },
+    );
+    const unrelated = log({ log: 'tcp', downstream_remote_address: '10.0.0.7:1234' });
+    const mine = callRecords([src, dst, unrelated], 0, '10.0.0.1:40002');
+    assert.deepEqual(
+      mine.map((rs) => rs.map((r) => r.fields.route_name ?? r.fields.upstream_cluster ?? r.log)),
+      [['this'], ['this'], []],
+    );
+    // a client the logs never saw leads nowhere
+    assert.deepEqual(callRecords([src, dst], 0, '10.0.0.1:1'), [[], []]);
+    // a hop whose HTTP lines carry no request id this call has (an id made anew) keeps the connection's lines
+    const regenerated = log({
+      log: 'http',
+      downstream_direct_remote_address: '10.0.0.1:50000',
+      request_id: 'other',
+      route_name: 'this',
+    });
+    assert.equal(callRecords([src, regenerated], 0, '10.0.0.1:40002')[1]!.length, 1);
   });
 });
