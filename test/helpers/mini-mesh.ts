@@ -95,7 +95,8 @@ export interface MiniProxy {
   readonly listeners?: J[];
   readonly clusters?: J[];
   readonly routes?: J[];
-  readonly eds?: Array<{ cluster: string; endpoints: Array<[string, number, string?]> }>;
+  /** [ip, port, health, priority]: one locality group per priority level (0 when not given). */
+  readonly eds?: Array<{ cluster: string; endpoints: Array<[string, number, string?, number?]> }>;
 }
 
 export function dump(p: MiniProxy): ConfigDump {
@@ -130,14 +131,15 @@ export function dump(p: MiniProxy): ConfigDump {
       dynamic_endpoint_configs: p.eds.map((e) => ({
         endpoint_config: {
           cluster_name: e.cluster,
-          endpoints: [
-            {
-              lb_endpoints: e.endpoints.map(([ip, port, health]) => ({
+          endpoints: [...new Set(e.endpoints.map((x) => x[3] ?? 0))].map((priority) => ({
+            ...(priority ? { priority } : {}),
+            lb_endpoints: e.endpoints
+              .filter((x) => (x[3] ?? 0) === priority)
+              .map(([ip, port, health]) => ({
                 endpoint: { address: { socket_address: { address: ip, port_value: port } } },
                 health_status: health ?? 'HEALTHY',
               })),
-            },
-          ],
+          })),
         },
       })),
     });

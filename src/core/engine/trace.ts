@@ -33,6 +33,8 @@ export interface StepExtra {
   readonly handsTo?: HandOver | undefined;
   /** The upstream address (ip:port) this step connects to: the endpoint chosen, the inbound cluster's target. */
   readonly address?: string | undefined;
+  /** The endpoints (ip:port) the balancer picks `address` from, when there are several. */
+  readonly balancedOver?: readonly string[] | undefined;
 }
 
 const failing = (s: Step) => s.result === 'failed' || s.result === 'no-match';
@@ -66,6 +68,7 @@ export class Trace {
       name: name || null,
       index: extra.index ?? null,
       ...(extra.address ? { address: extra.address } : {}),
+      ...(extra.balancedOver?.length ? { balancedOver: [...extra.balancedOver] } : {}),
       detail,
     };
     if (extra.origin) Object.assign(step, { origin: extra.origin });

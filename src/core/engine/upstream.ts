@@ -23,6 +23,8 @@ export interface EndpointSet {
     healthy: boolean;
     health: string;
     metadata: JsonObject | undefined;
+    /** The locality group's priority (0 when the source has none). */
+    priority?: number;
   }>;
   readonly detail: string;
 }
@@ -50,6 +52,7 @@ function fromLoadAssignment(la: LoadAssignment): EndpointSet['endpoints'] {
       healthy: e.health === 'HEALTHY' || e.health === 'UNKNOWN' || e.health === 'DEGRADED',
       health: e.health,
       metadata: lbMetadata(la, e),
+      priority: e.priority,
     }));
 }
 
@@ -199,6 +202,24 @@ export function upstreamSecurity(
   );
 }
 
+/**
+ * The endpoints Envoy's balancer picks among: the healthy hosts of the highest priority level (0) that has
+ * any, unless that level is too unhealthy to take all traffic (healthy share × the overprovisioning factor
+ * 1.4 below 100%), when the load spills to the next levels too; Envoy's "priority levels" in
+ * https://www.envoyproxy.io/docs/envoy/v1.40.0/intro/arch_overview/upstream/load_balancing/priority.
+ */
+function balancedOver(all: EndpointSet['endpoints']): EndpointSet['endpoints'] {
+  const levels = [...new Set(all.map((e) => e.priority ?? 0))].sort((a, b) => a - b);
+  const out: EndpointSet['endpoints'] = [];
+  for (const level of levels) {
+    const at = all.filter((e) => (e.priority ?? 0) === level);
+    const healthy = at.filter((e) => e.healthy);
+    out.push(...healthy);
+    if (healthy.length && (healthy.length / at.length) * 1.4 >= 1) break;
+  }
+  return out;
+}
+
 export function endpointLabel(e: { ip: string; port: number }): string {
   return formatAddress({ kind: 'socket', ip: e.ip, port: e.port, protocol: 'TCP' });
 }
@@ -228,14 +249,16 @@ export function endpoints(ev: Evidence, hop: ToEndpoints): Arrival | Stop {
       fail('UH', http ? 503 : null, `no healthy upstream in ${name} (${http ? '503 ' : ''}UH)`),
     );
   }
+  // Envoy picks one of these per connection (or request); the walk follows one, the step names them all
+  const pool = balancedOver(eps.endpoints);
   const chosen =
-    healthy.find((e) => e.ip === dst.ip) ?? healthy.find((e) => podByIp(ev.world, e.ip).dump) ?? healthy[0]!;
+    pool.find((e) => e.ip === dst.ip) ?? pool.find((e) => podByIp(ev.world, e.ip).dump) ?? pool[0]!;
   const which =
-    healthy.length === 1
+    pool.length === 1
       ? `the only endpoint is ${endpointLabel(chosen)}`
       : chosen.ip === dst.ip
-        ? `${endpointLabel(chosen)}, the destination asked for, is one of ${healthy.length} healthy endpoints`
-        : `Envoy balances over ${healthy.length} healthy endpoints; following ${endpointLabel(chosen)}`;
+        ? `${endpointLabel(chosen)}, the destination asked for, is one of ${pool.length} healthy endpoints`
+        : `Envoy balances over ${pool.length} healthy endpoints; following ${endpointLabel(chosen)}`;
   let security = upstreamSecurity(cluster, chosen.metadata);
   if (security.kind === 'istio-mtls' && hop.alpnOverride)
     security = { ...security, alpn: [...hop.alpnOverride, ...security.alpn] };
@@ -247,7 +270,7 @@ export function endpoints(ev: Evidence, hop: ToEndpoints): Arrival | Stop {
     'matched',
     name, // the load assignment's cluster; endpoints have addresses, not names
     `${eps.detail}; ${which}${kubeProxy}; sends ${security.detail}`,
-    { address: endpointLabel(chosen) },
+    { address: endpointLabel(chosen), ...(pool.length > 1 ? { balancedOver: pool.map(endpointLabel) } : {}) },
   );
   if (hop.firstHop) ev.trace.endpoint = endpointLabel(chosen);
   return {

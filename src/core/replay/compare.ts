@@ -15,6 +15,8 @@ export interface PredictedProxy {
   readonly route: string | null;
   readonly cluster: string | null;
   readonly upstreamHost: string | null;
+  /** The endpoints the balancer picks upstreamHost from, when meshctl says there are several. */
+  readonly upstreamHosts?: readonly string[];
 }
 
 const DECIDED = new Set(['matched', 'failed']);
@@ -61,6 +63,7 @@ export function predictedProxies(e: Explanation): PredictedProxy[] {
       route: route?.name ?? null,
       cluster: cluster?.name ?? null,
       upstreamHost: host?.address ?? null,
+      ...(host?.balancedOver?.length ? { upstreamHosts: host.balancedOver } : {}),
     };
   });
 }
@@ -136,7 +139,19 @@ export function compare(e: Explanation, seen: Observed): Comparison {
       const mv = m?.[f] ?? null;
       const ov = o?.[f] ?? null;
       if (mv === null && ov === null) continue;
-      add(f, mv, ov, name);
+      const set = f === 'upstreamHost' ? m?.upstreamHosts : undefined;
+      // one of several healthy endpoints: Envoy's pick agrees when it is one meshctl says it picks among
+      // (a host outside that set still differs)
+      if (set && mv !== null && ov !== null)
+        out.push({
+          field: f,
+          proxy: name,
+          meshctl: mv,
+          envoy: ov,
+          acceptable: [...set],
+          verdict: set.includes(ov) ? 'agree' : 'differ',
+        });
+      else add(f, mv, ov, name);
     }
   }
   const accepted = predictedAppAccepted(e);

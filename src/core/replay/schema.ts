@@ -70,6 +70,12 @@ export const ComparedSchema = z.strictObject({
   proxy: z.string().optional(),
   meshctl: z.union([z.string(), z.number(), z.boolean(), z.null()]),
   envoy: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  acceptable: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "upstreamHost: the endpoints meshctl says Envoy's balancer picks among (`meshctl` is the one its walk follows); Envoy picking any of them agrees.",
+    ),
   verdict: z
     .enum(['agree', 'differ', 'unobserved'])
     .describe('unobserved: Envoy did not say (no log line, or the field empty): never counted as agreement.'),

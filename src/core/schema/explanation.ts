@@ -67,6 +67,12 @@ export const StepSchema = z.strictObject({
     .describe(
       'Where this step sends the connection, ip:port as Envoy logs %UPSTREAM_HOST%: the endpoint chosen, or the address the receiving sidecar connects to for the app. An endpoint has an address, not a name, so it is never in `name`.',
     ),
+  balancedOver: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "The endpoints (ip:port) Envoy's load balancer picks among when there are several healthy ones: `address` is the one the walk follows, Envoy may pick any of these.",
+    ),
   detail: z.string().describe('Why: what was compared with what.'),
   origin: z
     .string()

@@ -31,7 +31,7 @@ function httpSource(
   opts: {
     routes?: Record<string, unknown>[];
     clusters?: Record<string, unknown>[];
-    eds?: Array<{ cluster: string; endpoints: Array<[string, number, string?]> }>;
+    eds?: Array<{ cluster: string; endpoints: Array<[string, number, string?, number?]> }>;
     envoy?: string;
     chains?: Record<string, unknown>[];
   } = {},
@@ -165,6 +165,61 @@ describe('response flags predicted from config', () => {
       http,
     );
     assert.equal(sick.responseFlag, 'UH');
+  });
+
+  it("several healthy endpoints: the step names the set Envoy's balancer picks among (the healthy hosts of priority 0, the next level too when 0 is too unhealthy to take all traffic)", () => {
+    const C = 'outbound|8000||svc.default.svc.cluster.local';
+    const over = (endpoints: Array<[string, number, string?, number?]>) => {
+      const src = httpSource({ eds: [{ cluster: C, endpoints }] });
+      const world: World = { dumps: [src], inventory: emptyInventory(), sockets: [] };
+      const e = explain(world, { mode: 'outbound', source: src, ip: VIP, port: 8000, traffic: http });
+      const step = e.steps.find((s) => s.stage === 'endpoints')!;
+      return [step.address, step.balancedOver];
+    };
+    // Envoy's priority levels: level 0 takes all traffic while healthy share x 1.4 (overprovisioning) >= 1
+    // (https://www.envoyproxy.io/docs/envoy/v1.40.0/intro/arch_overview/upstream/load_balancing/priority)
+    assert.deepEqual(
+      over([
+        ['10.0.0.5', 8000],
+        ['10.0.0.6', 8000],
+        ['10.0.0.7', 8000],
+        ['10.0.0.9', 8000, 'UNHEALTHY'],
+        ['10.0.0.8', 8000, 'HEALTHY', 1],
+      ]),
+      // 3 of 4 healthy: 0.75 x 1.4 >= 1, level 1 gets nothing
+      ['10.0.0.5:8000', ['10.0.0.5:8000', '10.0.0.6:8000', '10.0.0.7:8000']],
+    );
+    // 2 of 3 healthy at level 0 (0.67 x 1.4 < 1): part of the load spills to level 1
+    assert.deepEqual(
+      over([
+        ['10.0.0.5', 8000],
+        ['10.0.0.6', 8000],
+        ['10.0.0.7', 8000, 'UNHEALTHY'],
+        ['10.0.0.8', 8000, 'HEALTHY', 1],
+      ]),
+      ['10.0.0.5:8000', ['10.0.0.5:8000', '10.0.0.6:8000', '10.0.0.8:8000']],
+    );
+    // 1 of 3 healthy at level 0: the load spills to level 1
+    assert.deepEqual(
+      over([
+        ['10.0.0.5', 8000],
+        ['10.0.0.6', 8000, 'UNHEALTHY'],
+        ['10.0.0.7', 8000, 'UNHEALTHY'],
+        ['10.0.0.8', 8000, 'HEALTHY', 1],
+      ]),
+      ['10.0.0.5:8000', ['10.0.0.5:8000', '10.0.0.8:8000']],
+    );
+    // no healthy host at level 0: only level 1 is picked from, and the walk follows one of it
+    assert.deepEqual(
+      over([
+        ['10.0.0.5', 8000, 'UNHEALTHY'],
+        ['10.0.0.8', 8000, 'HEALTHY', 1],
+        ['10.0.0.9', 8000, 'HEALTHY', 1],
+      ]),
+      ['10.0.0.8:8000', ['10.0.0.8:8000', '10.0.0.9:8000']],
+    );
+    // one endpoint: no set, just the address
+    assert.deepEqual(over([['10.0.0.5', 8000]]), ['10.0.0.5:8000', undefined]);
   });
 
   it('UH: TCP sent to the BlackHoleCluster', () => {

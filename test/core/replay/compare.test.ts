@@ -195,3 +195,34 @@ test('chain names, per-proxy predictions and the deciding flag', () => {
   );
   assert.equal(deciding([proxy({ proxy: 'a', responseFlag: '-' })]), null);
 });
+
+test("several healthy endpoints: Envoy's pick agrees when it is one meshctl says the balancer picks among, and differs outside that set", () => {
+  const steps = explanation().steps.map((s) =>
+    s.stage === 'endpoints' ? { ...s, balancedOver: ['10.0.0.2:9080', '10.0.0.3:9080'] } : s,
+  );
+  const e = explanation({}, steps);
+  const host = (c: ReturnType<typeof compare>) =>
+    c.comparison.find((x) => x.field === 'upstreamHost' && x.proxy === 'a.default');
+  // Envoy picked the other member of the set: agreement, with the set shown
+  const other = host(compare(e, observed({ upstreamHost: '10.0.0.3:9080' })));
+  assert.deepEqual(other, {
+    field: 'upstreamHost',
+    proxy: 'a.default',
+    meshctl: '10.0.0.2:9080',
+    envoy: '10.0.0.3:9080',
+    acceptable: ['10.0.0.2:9080', '10.0.0.3:9080'],
+    verdict: 'agree',
+  });
+  // a host outside the set is still a difference, and says which set it was compared with
+  const outside = compare(e, observed({ upstreamHost: '10.0.0.9:9080' }));
+  assert.deepEqual(
+    outside.differences.map((d) => [d.field, d.proxy, d.meshctl, d.envoy, d.acceptable]),
+    [['upstreamHost', 'a.default', '10.0.0.2:9080', '10.0.0.9:9080', ['10.0.0.2:9080', '10.0.0.3:9080']]],
+  );
+  // without a set (one endpoint), only that endpoint agrees
+  const one = compare(explanation(), observed({ upstreamHost: '10.0.0.3:9080' }));
+  assert.deepEqual(
+    one.differences.map((d) => [d.field, d.proxy, d.envoy]),
+    [['upstreamHost', 'a.default', '10.0.0.3:9080']],
+  );
+});
