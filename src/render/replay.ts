@@ -21,7 +21,8 @@ export function renderReplay(r: Replay, o: { color: boolean }): string {
   const rows = r.comparison.map((x) => [
     x.verdict === 'agree' ? '✓' : x.verdict === 'differ' ? '✗' : '?',
     x.proxy ? `${x.field} @ ${x.proxy}` : x.field,
-    esc(x.meshctl),
+    // a balanced pick: meshctl's walk follows one host, Envoy may pick any of the set
+    x.acceptable ? `${esc(x.meshctl)} (one of ${x.acceptable.map(esc).join(', ')})` : esc(x.meshctl),
     esc(x.envoy),
   ]);
   const w = [1, ...[1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), i === 1 ? 5 : 7))];
