@@ -70,6 +70,26 @@ export interface RbacFilter {
   /** `matcher` (the xDS matcher API form of the rules): not evaluated. */
   readonly usesMatcher: boolean;
   readonly statPrefix: string | undefined;
+  /**
+   * `shadow_rules`: judged but never enforced; the filter writes the matched policy into its dynamic
+   * metadata as `<shadow_rules_stat_prefix>shadow_effective_policy_id`, which Istio's CUSTOM action reads to
+   * turn ext_authz on (rbac.proto RBAC.shadow_rules_stat_prefix).
+   */
+  readonly shadow: RbacRules | undefined;
+  readonly shadowStatPrefix: string;
+}
+
+export interface RbacRules {
+  readonly action: RbacAction;
+  readonly policies: readonly RbacPolicy[];
+}
+
+/** envoy.filters.http.ext_authz: an external service decides; `filter_enabled_metadata` gates it. */
+export interface ExtAuthzFilter {
+  readonly layer: 'ext_authz';
+  readonly name: string;
+  readonly index: number;
+  readonly enabledBy: MetadataMatch | undefined;
 }
 
 const NETWORK_NAMES = new Set(['envoy.filters.network.rbac']);
@@ -114,10 +134,12 @@ export function decodeRbacFilter(f: JsonObject, layer: RbacFilter['layer'], inde
     rules: rules ? decodeRules(rules) : undefined,
     usesMatcher: !rules && isObject(cfg.matcher),
     statPrefix: str(cfg, 'stat_prefix'),
+    shadow: obj(cfg, 'shadow_rules') ? decodeRules(obj(cfg, 'shadow_rules')!) : undefined,
+    shadowStatPrefix: str(cfg, 'shadow_rules_stat_prefix') ?? '',
   };
 }
 
-function decodeRules(rules: JsonObject): { action: RbacAction; policies: RbacPolicy[] } {
+function decodeRules(rules: JsonObject): RbacRules {
   // the enum may be printed by name or by number (ALLOW = 0, DENY = 1, LOG = 2)
   const a = rules.action;
   const action: RbacAction = a === 'DENY' || a === 1 ? 'DENY' : a === 'LOG' || a === 2 ? 'LOG' : 'ALLOW';
@@ -239,10 +261,26 @@ export function networkRbacFilters(filters: readonly { readonly raw: JsonObject 
   );
 }
 
-/** The RBAC filters among an HCM's http_filters (the HCM network filter's JSON), in order. */
-export function httpRbacFilters(hcm: JsonObject): RbacFilter[] {
+/** The authorization filters among an HCM's http_filters (the HCM network filter's JSON), in order. */
+export function httpAuthzFilters(hcm: JsonObject): Array<RbacFilter | ExtAuthzFilter> {
   const cfg = obj(hcm, 'typed_config') ?? obj(hcm, 'config');
   return arr(cfg, 'http_filters')
     .filter(isObject)
-    .flatMap((f, i) => (rbacLayer(f) === 'http' ? [decodeRbacFilter(f, 'http', i)] : []));
+    .flatMap((f, i): Array<RbacFilter | ExtAuthzFilter> => {
+      if (rbacLayer(f) === 'http') return [decodeRbacFilter(f, 'http', i)];
+      const url = innerTypeUrl(f);
+      const ext = url
+        ? /\.filters?\.http\.ext_authz\.v\d\w*\.ExtAuthz$/.test(url)
+        : ['envoy.filters.http.ext_authz', 'envoy.ext_authz'].includes(str(f, 'name') ?? '');
+      if (!ext) return [];
+      const gate = obj(rbacConfig(f), 'filter_enabled_metadata');
+      return [
+        {
+          layer: 'ext_authz',
+          name: str(f, 'name') ?? '',
+          index: i,
+          enabledBy: gate ? decodeMetadata(gate) : undefined,
+        },
+      ];
+    });
 }

@@ -261,3 +261,56 @@ describe("RBAC on a gateway's own HCM", () => {
     );
   });
 });
+
+describe('ext_authz (Istio CUSTOM): gated by the shadow policy an RBAC filter matched', () => {
+  // Istio's CUSTOM action: an RBAC filter with only shadow_rules (stat prefix istio_ext_authz_), then ext_authz
+  // enabled by that filter's istio_ext_authz_shadow_effective_policy_id metadata (as in istioctl's authz
+  // testdata dump of 2023)
+  const shadow = rbac('http', undefined, {
+    shadow_rules: {
+      policies: {
+        'istio-ext-authz-ns[default]-policy[ext]-rule[0]': {
+          permissions: [{ url_path: { path: { prefix: '/admin' } } }],
+          principals: anyone,
+        },
+      },
+    },
+    shadow_rules_stat_prefix: 'istio_ext_authz_',
+  });
+  const ext = (gated: boolean): J => ({
+    name: 'envoy.filters.http.ext_authz',
+    typed_config: {
+      '@type': `${T}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`,
+      ...(gated
+        ? {
+            filter_enabled_metadata: {
+              filter: 'envoy.filters.http.rbac',
+              path: [{ key: 'istio_ext_authz_shadow_effective_policy_id' }],
+              value: { string_match: { prefix: 'istio-ext-authz' } },
+            },
+          }
+        : {}),
+    },
+  });
+  const call = (path: string) => trafficOf({ protocol: 'http', host: 'svc:8000', path });
+
+  it('a request the shadow policy matches goes to the external authorizer: unknown, and missing says so', () => {
+    const e = run(httpChain([shadow, ext(true)]), call('/admin/x'));
+    assert.equal(e.outcome.result, 'unknown');
+    assert.ok(e.missing.some((m) => /external authorizer/.test(m)));
+    assert.match(
+      e.steps.find((s) => s.name === 'envoy.filters.http.ext_authz')!.detail,
+      /shadow policy istio-ext-authz/,
+    );
+  });
+
+  it('a request it does not match skips ext_authz and goes on', () => {
+    const e = run(httpChain([shadow, ext(true)]), call('/public'));
+    assert.equal(e.outcome.result, 'delivered');
+    assert.equal(e.steps.find((s) => s.name === 'envoy.filters.http.ext_authz')?.result, 'skipped');
+  });
+
+  it('ext_authz without a gate asks the service on every request', () => {
+    assert.equal(run(httpChain([ext(false)]), call('/public')).outcome.result, 'unknown');
+  });
+});
