@@ -78,6 +78,31 @@ describe("step names are the dump's own; positions are in index (issue 14 item 2
     assert.ok(get('clusters').includes(step(e, 'cluster', PP)!.name!));
   });
 
+  it("the receiving sidecar's virtual host and route are steps of their own, as the source's are", () => {
+    // Envoy logs the inbound route it took (%ROUTE_NAME% "default" on reviews' sidecar, as replay shows)
+    const { e } = explainJson([
+      'explain',
+      'request',
+      PP,
+      'http://reviews:9080/',
+      ...snap('story2-bookinfo-before'),
+    ]);
+    const onReviews = e.steps.filter((s) => s.proxy.startsWith(REVIEWS_POD));
+    assert.deepEqual(
+      onReviews
+        .filter((s) => s.stage === 'virtualHost' || s.stage === 'route')
+        .map((s) => [s.stage, s.name, s.index]),
+      [
+        ['virtualHost', 'inbound|http|9080', 0],
+        ['route', 'default', 0],
+      ],
+    );
+    // in path order: after the receiving chain's connection manager, before its inbound cluster
+    const stages = onReviews.map((s) => s.stage);
+    assert.ok(stages.indexOf('networkFilter') < stages.indexOf('route'));
+    assert.ok(stages.indexOf('route') < stages.lastIndexOf('inbound'));
+  });
+
   it('the text output shows the position beside the name', () => {
     const r = meshctl([
       'explain',

@@ -11,9 +11,9 @@ import type { RouteConfig } from '../model/route.js';
 import { codecErrorFlag, codecRejects, type CodecError } from './http-codec.js';
 import { httpRequest, routeConfigByName } from './http-route.js';
 import { listenerName } from './listener-select.js';
-import { routeLabel, routeRequest } from './route-table.js';
+import { describeVirtualHost, routeLabel, routeRequest } from './route-table.js';
 import { chainLabel } from './filter-chain.js';
-import { fail, unknown, type Evidence, type Stop } from './trace.js';
+import { fail, originOf, unknown, type Evidence, type Stop } from './trace.js';
 import type { OnChain, ReceivingOnChain, ReceivingToCluster, ToCluster } from './traffic.js';
 
 export type OnFilter =
@@ -216,7 +216,8 @@ function inboundRoute(
     );
     return ev.trace.decide(fail('NR', 404, `${proxy}'s inbound route configuration is missing`));
   }
-  const d = routeRequest(rc, httpRequest(traffic, dst));
+  const req = httpRequest(traffic, dst);
+  const d = routeRequest(rc, req);
   if (d.kind !== 'route') {
     ev.trace.add('networkFilter', proxy, 'failed', rc.name, `no inbound route matches (${d.kind}): 404 NR`);
     return ev.trace.decide(fail('NR', 404, `no inbound route on ${proxy}`));
@@ -228,6 +229,21 @@ function inboundRoute(
     hcm.name,
     `http_connection_manager with route configuration ${rc.name || '(inline)'}: inbound route ${routeLabel(d.route, d.index)} to ${d.cluster ?? d.route.action.kind}${otherFilters(chain)}`,
     { index: chain.filters.indexOf(hcm) },
+  );
+  // the receiving sidecar's virtual host and route are decisions as the source's are, and Envoy logs the
+  // route it took (%ROUTE_NAME%): steps of their own, named by the dump, positions in index
+  const vh = d.vhost.vhost;
+  ev.trace.add('virtualHost', proxy, 'matched', vh.name, describeVirtualHost(d.vhost, req.host), {
+    index: d.vhost.index,
+    ...originOf(vh),
+  });
+  ev.trace.add(
+    'route',
+    proxy,
+    'matched',
+    d.route.name ?? null,
+    `${d.matchedBecause}; to cluster ${d.cluster ?? d.route.action.kind}`,
+    { index: d.index, alternatives: d.rejected, ...originOf(d.route) },
   );
   return d.cluster;
 }
