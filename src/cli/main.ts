@@ -401,6 +401,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   inputs(explain.command('gateway').description('Traffic arriving at a gateway pod on a port (no capture)'))
     .argument('<gateway>', 'gateway pod')
     .option('--port <port>', "the gateway pod's port (the Service's targetPort)")
+    .option('--from <ip>', "the client's address as the gateway sees it (chains may match on it)")
     .action((gw: string, o: Raw) => go(o, (x, w) => x.gatewayQuery(w, gw, o), { source: gw }));
   inputs(
     explain

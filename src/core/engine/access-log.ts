@@ -69,7 +69,14 @@ export function logQuery(world: World, proxy: ConfigDump, line: AccessLogLine): 
   if (proxy.identity().type === 'router') {
     if (!local)
       throw new InputError('the line has no %DOWNSTREAM_LOCAL_ADDRESS%: the gateway port is unknown');
-    return { mode: 'gateway', gateway: proxy, port: local.port, traffic };
+    return {
+      mode: 'gateway',
+      gateway: proxy,
+      port: local.port,
+      // %DOWNSTREAM_REMOTE_ADDRESS%: the client as the gateway saw it, which its chains may match on
+      fromIp: splitAddress(line.downstreamRemoteAddress)?.ip,
+      traffic,
+    };
   }
   if (local) return { mode: 'outbound', source: proxy, ip: local.ip, port: local.port, traffic };
   const authority = line.authority?.match(/^(.*?)(?::(\d+))?$/);

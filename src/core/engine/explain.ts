@@ -133,6 +133,7 @@ function start(ev: Evidence, q: Query): { origin: ConfigDump; ip: string } {
       proxy: label(dump),
       dst: { ip, port: q.port },
       traffic: q.traffic,
+      clientIp: q.fromIp ?? null,
     });
     return { origin: dump, ip };
   }

@@ -20,7 +20,8 @@ import type { Alternative } from './types.js';
 export interface ConnectionFacts {
   readonly destinationIp: string;
   readonly destinationPort: number;
-  readonly sourceIp: string;
+  /** The downstream address; undefined when the inputs do not say (a gateway's client without --from). */
+  readonly sourceIp: string | undefined;
   readonly sourcePort: number;
   /** SNI from the TLS ClientHello, when the tls_inspector ran and the client sent one. */
   readonly serverName: string | undefined;
@@ -38,6 +39,11 @@ export interface ChainSelection {
   readonly dropped: Alternative[];
   /** More than one chain survived every level: Envoy rejects such configs; a finding for the user. */
   readonly tie: FilterChain[];
+  /**
+   * The level that would decide between the chains left but reads the source address, which the inputs do
+   * not give: no chain is picked (the choice is unknown), and `chain` is undefined.
+   */
+  readonly undetermined?: string;
 }
 
 /** A chain as a person reads it in a sentence (its name and position); data carries `name` and `index`. */
@@ -59,6 +65,8 @@ interface Level {
   readonly value: (f: ConnectionFacts) => string;
   /** What the chain asks for at this level, for the reason it was dropped. */
   readonly wants: (c: FilterChain) => string;
+  /** Set on the levels that read the source address: whether the chain constrains it. */
+  readonly sourceCriterion?: (c: FilterChain) => boolean;
 }
 
 const cidrs = (rs: readonly Cidr[]) => rs.map((r) => `${r.address}/${r.prefixLen}`).join(', ');
@@ -74,8 +82,12 @@ function sourcePrefixLevel(name: string, ranges: (m: FilterChainMatch) => readon
   return {
     name,
     wants: (c) => cidrs(ranges(c.match)),
-    rank: (c, f) => (ranges(c.match).length === 0 ? undefined : bestPrefix(ranges(c.match), f.sourceIp)),
-    value: (f) => f.sourceIp,
+    sourceCriterion: (c) => ranges(c.match).length > 0,
+    rank: (c, f) =>
+      ranges(c.match).length === 0 || f.sourceIp === undefined
+        ? undefined
+        : bestPrefix(ranges(c.match), f.sourceIp),
+    value: (f) => f.sourceIp ?? '(unknown)',
   };
 }
 
@@ -145,12 +157,13 @@ const LEVELS: Level[] = [
   {
     name: 'source type',
     wants: (c) => c.match.sourceType,
+    sourceCriterion: (c) => c.match.sourceType !== 'ANY',
     rank: (c, f) => {
-      if (c.match.sourceType === 'ANY') return undefined;
+      if (c.match.sourceType === 'ANY' || f.sourceIp === undefined) return undefined;
       const local = f.sourceIp === f.destinationIp || f.sourceIp.startsWith('127.') || f.sourceIp === '::1';
       return (c.match.sourceType === 'SAME_IP_OR_LOOPBACK') === local ? 1 : -1;
     },
-    value: (f) => f.sourceIp,
+    value: (f) => f.sourceIp ?? '(unknown)',
   },
   sourcePrefixLevel('source IP', (m) => m.sourcePrefixRanges),
   {
@@ -168,6 +181,13 @@ export function selectFilterChain(listener: Listener, facts: ConnectionFacts): C
   const dropped: Alternative[] = [];
   for (const level of LEVELS) {
     if (survivors.length === 0) break;
+    // Envoy reads the downstream's own address here (FilterChainMatch: direct_source_prefix_ranges,
+    // source_type, source_prefix_ranges, envoy/config/listener/v3/listener_components.proto); when the inputs
+    // do not give it and a chain left constrains it, which chain wins is not knowable from the config
+    if (facts.sourceIp === undefined && level.sourceCriterion && survivors.some(level.sourceCriterion)) {
+      narrowing.push(`${level.name} unknown: ${survivors.length} chains left, some match on it`);
+      return { chain: undefined, usedDefault: false, narrowing, dropped, tie: [], undetermined: level.name };
+    }
     const ranked = survivors.map((c) => ({ c, r: level.rank(c, facts) }));
     if (ranked.every((x) => x.r === undefined)) continue; // no chain uses this criterion
     const matching = ranked.filter((x) => x.r !== undefined && x.r >= 0);
@@ -210,10 +230,27 @@ export function outboundChain(ev: Evidence, hop: OnListener): OnChain | Stop {
     );
     return ev.trace.decide(unknown('filterChain', 'filter_chain_matcher is not simulated'));
   }
-  const srcIp = dump.identity().ip ?? '10.0.0.1';
+  // a sidecar's outbound connection comes from its own app (the pod IP); a gateway's from its client
+  const srcIp = hop.clientIp === undefined ? (dump.identity().ip ?? '10.0.0.1') : (hop.clientIp ?? undefined);
   const { facts: f, note } = connectionFacts(l, era, dst, srcIp, traffic, undefined);
   const sel = selectFilterChain(l, f);
   const narrowing = sel.narrowing.join('; ') + (note ? `; ${note}` : '');
+  if (sel.undetermined !== undefined) {
+    ev.trace.add(
+      'filterChain',
+      proxy,
+      'unknown',
+      l.name,
+      `chains of ${listenerName(l)} match on the ${sel.undetermined} and the client's address is not given (behind kube-proxy it may be a node's address). ${narrowing}`,
+    );
+    ev.trace.need(`the client's address as ${proxy} sees it (explain gateway --from IP)`);
+    return ev.trace.decide(
+      unknown(
+        'filterChain',
+        `${listenerName(l)} picks its chain by the ${sel.undetermined}, which is not given`,
+      ),
+    );
+  }
   if (!sel.chain) {
     const closing =
       hop.how === 'handed-off' ? ' (a handed-off connection never falls back to the capture listener)' : '';

@@ -55,7 +55,7 @@ export function connectionFacts(
   l: Listener,
   era: Era,
   dst: Target,
-  srcIp: string,
+  srcIp: string | undefined,
   traffic: Traffic,
   security: UpstreamSecurity | undefined,
 ): { facts: ConnectionFacts; note: string } {

@@ -4,7 +4,7 @@
 import { InputError, NotFoundError } from '../diagnostics/errors.js';
 import { selectProxy } from '../model/select-proxy.js';
 import type { Query, Traffic, World } from './traffic.js';
-import { resolveHost, resolvePod } from './resolve.js';
+import { isIp, resolveHost, resolvePod } from './resolve.js';
 import type { Protocol } from './types.js';
 import { parseRequestUrl } from './request-url.js';
 
@@ -26,6 +26,13 @@ function port(v: string | undefined, what: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
     throw new InputError(`--port ${v} is not a port number (1-65535)`);
   return Number(v);
+}
+
+/** --from: the client's address, an IP literal (a gateway's chains may match on it). */
+function fromIp(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!isIp(v)) throw new InputError(`--from ${v} is not an IP address`, 'for example --from 10.0.0.7');
+  return v;
 }
 
 function headers(list: string[] | undefined): Record<string, string> {
@@ -100,6 +107,7 @@ export function gatewayQuery(world: World, gw: string, o: CallOptions): Query {
     mode: 'gateway',
     gateway,
     port: port(o.port, 'explain gateway'),
+    fromIp: fromIp(o.from),
     traffic: traffic(o, { protocol: 'tcp' }),
   };
 }

@@ -62,6 +62,8 @@ export type Query =
       readonly mode: 'gateway';
       readonly gateway: ConfigDump;
       readonly port: number;
+      /** The client's address as the gateway sees it (--from); undefined when the inputs do not say. */
+      readonly fromIp: string | undefined;
       readonly traffic: Traffic;
     }
   | {
@@ -110,6 +112,12 @@ export interface OnProxy {
    * istio-http/1.1 or istio-h2 by the request's protocol, which is what inbound HTTP chains match on.
    */
   readonly alpnOverride?: readonly string[];
+  /**
+   * The downstream address the listener sees when it is not this pod's own app: a gateway's client (--from),
+   * null when the inputs do not say (then a chain choice that depends on it is unknown). Absent: the app in
+   * this pod, whose address is the pod IP.
+   */
+  readonly clientIp?: string | null;
 }
 
 /** How the connection came to the listener it is on. */

@@ -179,6 +179,7 @@ describe('every full dump in realdata explains each of its own ports', () => {
               mode: 'gateway',
               gateway: src,
               port: l.address.port,
+              fromIp: undefined,
               traffic: httpPort ? http('example.com') : tcp,
             }),
             l.name,

@@ -173,6 +173,44 @@ describe('filter chain selection', () => {
     ]);
   });
 
+  // chains-1.16.0/plain-local: meshctl read a gateway's own address as its client's and picked the
+  // source-prefix chain; Envoy 1.40 saw the real client (198.18.0.1) and took plain-any. The source levels
+  // read the downstream's address (listener_components.proto FilterChainMatch source_prefix_ranges: "the
+  // source IP address of the downstream connection"), which only the caller can know.
+  describe('an unknown source address', () => {
+    const chains = [
+      { name: 'plain-local', match: { source_prefix_ranges: [cidr('10.200.0.0', 24)] } },
+      { name: 'plain-any' },
+    ];
+    it('leaves the choice undetermined when a chain left matches on the source', () => {
+      const sel = selectFilterChain(listenerWith(chains), { ...base, sourceIp: undefined });
+      assert.equal(sel.chain, undefined);
+      assert.equal(sel.undetermined, 'source IP');
+      assert.match(sel.narrowing.at(-1)!, /^source IP unknown: 2 chains left/);
+    });
+    it('decides the same chains once the address is given', () => {
+      const pick = (ip: string) =>
+        selectFilterChain(listenerWith(chains), { ...base, sourceIp: ip }).chain?.name;
+      assert.equal(pick('10.200.0.10'), 'plain-local');
+      assert.equal(pick('198.18.0.1'), 'plain-any');
+    });
+    it('does not matter when an earlier level already decided', () => {
+      const sel = selectFilterChain(
+        listenerWith([{ name: 'p9080', match: { destination_port: 9080 } }, ...chains]),
+        { ...base, sourceIp: undefined },
+      );
+      assert.equal(sel.chain?.name, 'p9080');
+      assert.equal(sel.undetermined, undefined);
+    });
+    it('source type is a source level too', () => {
+      const sel = selectFilterChain(
+        listenerWith([{ name: 'local', match: { source_type: 'SAME_IP_OR_LOOPBACK' } }, { name: 'any' }]),
+        { ...base, sourceIp: undefined },
+      );
+      assert.equal(sel.undetermined, 'source type');
+    });
+  });
+
   it('reports a tie as a finding', () => {
     const sel = selectFilterChain(listenerWith([{ name: 'a' }, { name: 'b' }]), base);
     assert.equal(sel.tie.length, 2);

@@ -6,7 +6,8 @@ import { NS, CLIENT, SERVER, out, src, serverPod } from './common.js';
 // ------------------------------------------------------------------------------------------------ chains
 // Filter-chain selection on a gateway's bound listener: destination port, destination IP prefix, server
 // name (exact, then wildcard), transport protocol, then source type and source prefix; the most specific
-// value wins at each level and there is no backtracking (listener_components.proto, FilterChainMatch).
+// value wins at each level and there is no backtracking (listener_components.proto, FilterChainMatch). The
+// source levels read the gateway's client (--from), never the gateway's own address.
 const GW: D.PodIdentity = {
   name: 'gateway-0',
   namespace: NS,
@@ -119,10 +120,17 @@ export function chainsWorld(istio: string): CorpusWorld {
       expect: { result: 'delivered', steps: hit('tls-any', cl('c')) },
     },
     {
+      // a gateway's client is not the gateway: without --from the source-prefix level cannot be decided
       id: `${id}/plain-local`,
-      args: gw(8443, ['--protocol', 'tcp']),
-      aim: 'plaintext from 10.200.0.0/24 (the client pod): the source-prefix chain',
+      args: gw(8443, ['--protocol', 'tcp', '--from', CLIENT.ip]),
+      aim: `plaintext from ${CLIENT.ip} (in 10.200.0.0/24): the source-prefix chain`,
       expect: { result: 'delivered', steps: hit('plain-local', cl('d')) },
+    },
+    {
+      id: `${id}/plain-outside`,
+      args: gw(8443, ['--protocol', 'tcp', '--from', '198.18.0.1']),
+      aim: 'plaintext from 198.18.0.1 (outside 10.200.0.0/24): the chain without a source prefix',
+      expect: { result: 'delivered', steps: hit('plain-any', cl('e')) },
     },
     {
       id: `${id}/dst-prefix`,
