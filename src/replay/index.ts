@@ -211,9 +211,12 @@ class World implements ReplayWorld {
     return true;
   }
 
-  /** An app on 0.0.0.0:port, where no socket evidence says otherwise. */
+  /**
+   * An app on 0.0.0.0:port, where no socket evidence says otherwise. Only a pod with a sidecar (a dump) owns
+   * the 150xx ports; a host outside the mesh (a passthrough destination) may listen on any of them.
+   */
   private async appPort(host: Host, dump: ConfigDump | undefined, port: number): Promise<void> {
-    if (isProxyPort(port) || this.evidenceFor(dump, host.ip)) return;
+    if ((dump !== undefined && isProxyPort(port)) || this.evidenceFor(dump, host.ip)) return;
     await this.net!.bind(host, '0.0.0.0', port);
   }
 
@@ -274,7 +277,8 @@ class World implements ReplayWorld {
       target = { ip: q.ip, port: q.port };
       await this.upstreams(first, e, q);
     } else {
-      client = await net.host(q.mode === 'inbound' && q.fromIp ? q.fromIp : OUTSIDE_CLIENT);
+      // the client stands where --from says (a gateway's chains and an inbound one may match on it)
+      client = await net.host(q.fromIp ?? OUTSIDE_CLIENT);
       target = { ip: first.host.ip, port: q.port };
       if (q.mode === 'inbound') await this.appPort(first.host, first.dump, q.port);
       else await this.upstreams(first, e, q);
