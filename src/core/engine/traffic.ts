@@ -63,7 +63,7 @@ export type Query =
       readonly gateway: ConfigDump;
       readonly port: number;
       /** The client's address as the gateway sees it (--from); undefined when the inputs do not say. */
-      readonly fromIp: string | undefined;
+      readonly fromIp?: string | undefined;
       readonly traffic: Traffic;
     }
   | {
