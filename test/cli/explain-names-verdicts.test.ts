@@ -100,7 +100,7 @@ describe("step names are the dump's own; positions are in index (issue 14 item 2
     // in path order: after the receiving chain's connection manager, before its inbound cluster
     const stages = onReviews.map((s) => s.stage);
     assert.ok(stages.indexOf('networkFilter') < stages.indexOf('route'));
-    assert.ok(stages.indexOf('route') < stages.lastIndexOf('inbound'));
+    assert.ok(stages.indexOf('route') < stages.lastIndexOf('cluster'));
   });
 
   it('the text output shows the position beside the name', () => {

@@ -78,8 +78,8 @@ describe('explain: RBAC on real dumps', () => {
       ['failed', null, null],
     );
     assert.equal(rbacStep(tcp.e)?.name, 'envoy.filters.network.rbac');
-    // tcp_proxy had connected upstream: the inbound cluster's address is there, as Envoy logs it
-    assert.ok(tcp.e.steps.some((s) => s.stage === 'inbound' && s.address === '127.0.0.1:9090'));
+    // tcp_proxy had connected upstream: the endpoints step has the inbound cluster's address, as Envoy logs it
+    assert.ok(tcp.e.steps.some((s) => s.stage === 'endpoints' && s.address === '127.0.0.1:9090'));
   });
 });
 

@@ -63,7 +63,8 @@ const CASES: Case[] = [
       hints: ['app-binds-pod-ip'],
       steps: [
         ['inbound', 'matched', '10.44.4.64_7800'],
-        ['inbound', 'matched', 'inbound|7800||ispn-perf-test-service.my-istio-namespace.svc.cluster.local'],
+        ['cluster', 'matched', 'inbound|7800||ispn-perf-test-service.my-istio-namespace.svc.cluster.local'],
+        ['endpoints', 'matched', 'inbound|7800||ispn-perf-test-service.my-istio-namespace.svc.cluster.local'],
         ['application', 'failed', null],
       ],
     },
@@ -235,7 +236,8 @@ const CASES: Case[] = [
       hints: ['app-binds-pod-ip'],
       steps: [
         ['listener', 'matched', '10.96.8.10_3888'],
-        ['inbound', 'matched', 'inbound|3888||'],
+        ['cluster', 'matched', 'inbound|3888||'],
+        ['endpoints', 'matched', 'inbound|3888||'],
         ['application', 'failed', null],
       ],
     },

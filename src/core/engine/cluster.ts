@@ -135,24 +135,38 @@ function isBlackhole(c: Cluster): boolean {
   return c.name === 'BlackHoleCluster' || (c.type === 'STATIC' && !c.loadAssignment?.endpoints.length);
 }
 
-/** Stage: the receiving sidecar's inbound cluster says where it connects to reach the app. */
-export function inboundCluster(ev: Evidence, r: ReceivingToCluster): AtApplication | Stop {
+/** The receiving sidecar chose its inbound cluster and found it. */
+export interface ReceivingAtCluster extends ReceivingToCluster {
+  readonly resolved: Cluster;
+}
+
+/**
+ * Stage: the receiving sidecar's inbound cluster (`inbound|<port>||`, or `InboundPassthroughCluster*` for a port
+ * no Service declares) by name in its CDS, a cluster step like the source's (Envoy logs it as
+ * %UPSTREAM_CLUSTER% on the destination): a name with no cluster is cluster_not_found (NC, NR on old Envoys).
+ */
+export function inboundCluster(ev: Evidence, r: ReceivingToCluster): ReceivingAtCluster | Stop {
   const { dump, proxy, dst, cluster: name } = r;
-  const { cluster } = clusterByName(dump, name);
+  const { cluster, warming } = clusterByName(dump, name);
+  const http = isHttp(r.traffic.protocol);
   if (!cluster) {
-    ev.trace.add('inbound', proxy, 'failed', name, `inbound cluster ${name} does not exist`, {
-      handsTo: 'cluster',
-    });
-    return ev.trace.decide(
-      fail(r.era.clusterNotFoundFlag, null, `inbound cluster ${name} missing on ${proxy}`),
+    const flag = r.era.clusterNotFoundFlag;
+    ev.trace.add(
+      'cluster',
+      proxy,
+      'failed',
+      name,
+      `inbound cluster ${name} ${warming ? 'is still warming (not usable)' : `does not exist in ${proxy}'s CDS`}; Envoy answers ${http ? '503 ' : ''}${flag} (cluster_not_found)`,
+      { handsTo: 'cluster' },
     );
+    return ev.trace.decide(fail(flag, http ? 503 : null, `inbound cluster ${name} missing on ${proxy}`));
   }
   if (isBlackhole(cluster)) {
     // Istio's inbound default chains (and a Sidecar's ingress REGISTRY_ONLY) end in BlackHoleCluster: a
     // STATIC cluster with no hosts, so Envoy closes the connection with no healthy upstream (UH)
     // (envoy-semantics.md section 5; pilot/pkg/networking/core/cluster_builder.go buildBlackHoleCluster)
     ev.trace.add(
-      'inbound',
+      'cluster',
       proxy,
       'failed',
       name,
@@ -163,54 +177,57 @@ export function inboundCluster(ev: Evidence, r: ReceivingToCluster): AtApplicati
     return ev.trace.decide(
       fail(
         'UH',
-        isHttp(r.traffic.protocol) ? 503 : null,
+        http ? 503 : null,
         `${chain}${r.chain.name ? ` ${r.chain.name}` : ''} of ${proxy} sends port ${dst.port} to ${name}, which has no hosts: the connection is dropped (UH)`,
       ),
     );
   }
-  const target = inboundTarget(ev, r, cluster);
-  if (!target) return ev.trace.decide(unknown('inbound', 'inbound cluster target unknown'));
-  ev.trace.add('inbound', proxy, 'matched', name, target.how, {
-    ...originOf(cluster),
-    handsTo: 'cluster',
-    address: endpointLabel(target.at),
-  });
-  return { dump, pod: r.pod, proxy, dst, target: target.at, traffic: r.traffic };
+  const passthrough = /^InboundPassthroughCluster/.test(name);
+  ev.trace.add(
+    'cluster',
+    proxy,
+    'matched',
+    name,
+    `${cluster.type} inbound cluster${passthrough ? ': no Service declares this port, so the sidecar passes the connection through to its original destination' : ''}`,
+    { handsTo: 'cluster', ...originOf(cluster) },
+  );
+  return { ...r, resolved: cluster };
 }
 
-/** Where the inbound cluster connects: the pod IP (ORIGINAL_DST) or the address it lists (127.0.0.1). */
-function inboundTarget(
-  ev: Evidence,
-  r: ReceivingToCluster,
-  cluster: Cluster,
-): { at: Target; how: string } | undefined {
-  const { dst, proxy, cluster: name } = r;
+/**
+ * Stage: the address the receiving sidecar connects to, which Envoy logs as %UPSTREAM_HOST%: an ORIGINAL_DST
+ * cluster (Istio >= 1.10 inbound clusters, InboundPassthroughCluster*) connects to the connection's original
+ * destination, the pod IP and port
+ * (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/service_discovery#original-destination);
+ * a STATIC cluster to its load_assignment endpoint (127.0.0.1:<port> before Istio 1.10). Replayed on Envoy 1.40:
+ * 127.0.0.1:7002 on inbound-1.9.5, 10.200.0.20:7002 on inbound-1.16.0, where the app's socket is 0.0.0.0:7002.
+ */
+export function inboundEndpoint(ev: Evidence, r: ReceivingAtCluster): AtApplication | Stop {
+  const { dump, proxy, dst, resolved: cluster } = r;
+  let at: Target;
+  let how: string;
   if (cluster.type === 'ORIGINAL_DST') {
+    at = dst;
     const bind = /127\.0\.0\.6/.test(JSON.stringify(cluster.raw.upstream_bind_config ?? ''))
       ? ' from source 127.0.0.6'
       : '';
-    return {
-      at: dst,
-      how: `ORIGINAL_DST: the sidecar connects to the pod IP ${endpointLabel(dst)}${bind} (Istio >= 1.10 inbound forwarding)`,
-    };
+    how = `ORIGINAL_DST: the sidecar connects to the original destination, the pod IP ${endpointLabel(dst)}${bind}`;
+  } else {
+    const ep = cluster.loadAssignment?.endpoints.find((e) => e.address.kind === 'socket');
+    if (!ep || ep.address.kind !== 'socket') {
+      ev.trace.add(
+        'endpoints',
+        proxy,
+        'unknown',
+        cluster.name,
+        `inbound cluster ${cluster.name} (${cluster.type}) lists no socket endpoint`,
+      );
+      return ev.trace.decide(unknown('endpoints', 'inbound cluster target unknown'));
+    }
+    at = { ip: ep.address.ip, port: ep.address.port };
+    how = `${cluster.type}: the sidecar connects to ${endpointLabel(at)}${at.ip.startsWith('127.') ? ' (loopback: Istio < 1.10 forwards inbound traffic to localhost)' : ''}`;
   }
-  const ep = cluster.loadAssignment?.endpoints.find((e) => e.address.kind === 'socket');
-  if (!ep || ep.address.kind !== 'socket') {
-    ev.trace.add(
-      'inbound',
-      proxy,
-      'unknown',
-      name,
-      `inbound cluster ${name} (${cluster.type}) lists no socket endpoint`,
-      {
-        handsTo: 'cluster',
-      },
-    );
-    return undefined;
-  }
-  const at = { ip: ep.address.ip, port: ep.address.port };
-  return {
-    at,
-    how: `${cluster.type}: the sidecar connects to ${endpointLabel(at)}${at.ip.startsWith('127.') ? ' (loopback: Istio < 1.10 forwards inbound traffic to localhost)' : ''}`,
-  };
+  // named like the source's endpoints step: the load assignment's cluster (endpoints have addresses, not names)
+  ev.trace.add('endpoints', proxy, 'matched', cluster.name, how, { address: endpointLabel(at) });
+  return { dump, pod: r.pod, proxy, dst, target: at, traffic: r.traffic };
 }

@@ -7,7 +7,7 @@
 import type { ConfigDump } from '../model/config-dump.js';
 import { application } from './application.js';
 import { inboundCapture, outboundCapture } from './capture.js';
-import { inboundCluster, outboundCluster } from './cluster.js';
+import { inboundCluster, inboundEndpoint, outboundCluster } from './cluster.js';
 import { eraOf } from './era.js';
 import { inboundChain, outboundChain } from './filter-chain.js';
 import { routeTable } from './http-route.js';
@@ -96,10 +96,20 @@ function inboundSidecar(ev: Evidence, r: Receiving): Stop {
   if (on === STOP) return STOP;
   const chained = inboundChain(ev, on); //               inbound chain and its TLS
   if (chained === STOP) return STOP;
-  const filter = inboundFilter(ev, chained); //          tcp_proxy or HCM to the inbound cluster
+  const filter = inboundFilter(ev, chained); //          tcp_proxy, or the inbound HCM
   if (filter === STOP) return STOP;
-  const app = inboundCluster(ev, filter); //             where the sidecar connects: 127.0.0.1 or the pod IP
-  if (app === STOP || authorize(ev, filter) === STOP) return STOP; // RBAC (AuthorizationPolicy)
+  const picked = 'routing' in filter ? routeTable(ev, filter.routing) : filter; // its route, as outbound
+  if (picked === STOP) return STOP;
+  const cluster = inboundCluster(ev, picked); //         inbound|<port>|| or InboundPassthroughCluster
+  if (cluster === STOP) return STOP;
+  // RBAC (AuthorizationPolicy): on an HTTP chain its filters run before the router connects upstream, so a
+  // refused request has no upstream host; a network rbac filter before tcp_proxy judges the first bytes, after
+  // tcp_proxy already connected on the new connection (envoy source/extensions/filters/network/rbac/rbac_filter.cc
+  // onData; source/common/tcp_proxy/tcp_proxy.cc onNewConnection)
+  const http = isHttp(r.traffic.protocol);
+  if (http && authorize(ev, cluster) === STOP) return STOP;
+  const app = inboundEndpoint(ev, cluster); //           where it connects: 127.0.0.1 or the pod IP
+  if (app === STOP || (!http && authorize(ev, cluster) === STOP)) return STOP;
   return application(ev, app); //                        the app's listening sockets
 }
 

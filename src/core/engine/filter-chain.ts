@@ -381,16 +381,18 @@ function noInboundChain(ev: Evidence, r: ReceivingOnListener, sel: ChainSelectio
       `${proxy} accepts only mutual TLS on port ${dst.port} (PeerAuthentication STRICT), and the source sends plaintext.`,
       'Let the source send Istio mTLS (auto mTLS, or a DestinationRule with tls.mode ISTIO_MUTUAL), or set the PeerAuthentication to PERMISSIVE.',
     );
-  const http = isHttp(traffic.protocol);
-  const refuses = `${proxy} refuses ${security.kind === 'plaintext' ? 'plaintext' : 'the connection'} on port ${dst.port}: no inbound filter chain matches`;
-  // With no sender in the inputs (explain inbound) the receiving Envoy is the only proxy on the path, and
-  // it logs NR (filter_chain_not_found; envoy-semantics.md section 5): Envoy 1.40 did so on the corpus's
-  // inbound-1.16.0/strict-plain. UC and the 503 are what a source sidecar logs and answers.
-  if (r.sender === undefined)
-    return ev.trace.decide(
-      fail('NR', null, `${refuses}: ${proxy} closes the connection (NR, filter_chain_not_found)`),
-    );
+  // No chain and no default_filter_chain: Envoy closes the connection before any network filter runs, counts
+  // no_filter_chain_match and logs NR with response_code_details filter_chain_not_found (envoy
+  // source/common/listener_manager/active_stream_listener_base.cc, ActiveStreamListenerBase::newConnection).
+  // This proxy decides, so the flag is its NR, with a sender too: replay's deciding flag is the last proxy's
+  // on the path (Envoy 1.40 on mtls-1.10.0/strict-plain: the source logs UR, the destination NR). An HTTP
+  // client behind a source sidecar gets that sidecar's 503; a client calling the pod directly no status.
+  const status = isHttp(traffic.protocol) && r.sender ? 503 : null;
   return ev.trace.decide(
-    fail(http ? 'UC' : null, http ? 503 : null, `${refuses} (the source sees the connection closed)`),
+    fail(
+      'NR',
+      status,
+      `${proxy} refuses ${security.kind === 'plaintext' ? 'plaintext' : 'the connection'} on port ${dst.port}: no inbound filter chain matches, so ${proxy} closes the connection (NR, filter_chain_not_found)${r.sender ? '; the source sees it closed' : ''}`,
+    ),
   );
 }

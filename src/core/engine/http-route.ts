@@ -7,8 +7,8 @@
 // retry_policy (Istio retries connect failures by default, so UF is logged UF,URX) and its Istio origin.
 import { formatAddress } from '../model/address.js';
 import type { ConfigDump } from '../model/config-dump.js';
+import type { HttpConnectionManager } from '../model/listener.js';
 import type { Route, RouteConfig } from '../model/route.js';
-import type { OnRouteTable } from './network-filter.js';
 import {
   describeVirtualHost,
   routeLabel,
@@ -18,7 +18,7 @@ import {
   type RouteDecision,
 } from './route-table.js';
 import { fail, originOf, unknown, type Evidence, type Stop } from './trace.js';
-import type { Target, ToCluster, Traffic } from './traffic.js';
+import type { Target, Traffic } from './traffic.js';
 
 /** The request Envoy's router sees: the Host the client sends (else the address it dialled) and its headers. */
 export function httpRequest(traffic: Traffic, dst: Target): HttpRequest {
@@ -41,8 +41,27 @@ export function routeConfigByName(dump: ConfigDump, name: string): RouteConfig |
 
 type Routed = Extract<RouteDecision, { kind: 'route' }>;
 
+/**
+ * What the route stage reads: an HCM, its route configuration and the request. The source sidecar and a
+ * gateway route this way, and so does the receiving sidecar's inbound HCM (Istio's `inbound|<port>||` with
+ * virtual host `inbound|http|<port>` and route `default`, envoy-semantics.md section 4): Envoy runs the same
+ * router there, so its route is logged (%ROUTE_NAME% `default`, replayed on Envoy 1.40) and a request no route
+ * matches is the same 404 NR (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/http/http_routing).
+ */
+export interface RouteLookup {
+  readonly hcm: HttpConnectionManager;
+  readonly rc: RouteConfig | undefined;
+  readonly rcName: string;
+  readonly proxy: string;
+  readonly traffic: Traffic;
+  readonly dst: Target;
+}
+
+/** The hop with the cluster its route names. */
+export type RoutedTo<H> = H & { readonly cluster: string; readonly routeOrigin: string | undefined };
+
 /** Stage: route configuration, then virtual host, then route; leaves with the cluster the route names. */
-export function routeTable(ev: Evidence, hop: OnRouteTable): ToCluster | Stop {
+export function routeTable<H extends RouteLookup>(ev: Evidence, hop: H): RoutedTo<H> | Stop {
   const { rc, rcName, proxy } = hop;
   if (!rc) {
     ev.trace.add(
@@ -133,7 +152,12 @@ function actionText(r: Route, d: Routed): string {
 }
 
 /** The matched route's action: a cluster to go on with, or an answer from the proxy itself. */
-function routeAction(ev: Evidence, hop: OnRouteTable, req: HttpRequest, d: Routed): ToCluster | Stop {
+function routeAction<H extends RouteLookup>(
+  ev: Evidence,
+  hop: H,
+  req: HttpRequest,
+  d: Routed,
+): RoutedTo<H> | Stop {
   const { proxy } = hop;
   const r = d.route;
   const vh = d.vhost.vhost;

@@ -11,9 +11,9 @@ import type { RouteConfig } from '../model/route.js';
 import { codecErrorFlag, codecRejects, type CodecError } from './http-codec.js';
 import { httpRequest, routeConfigByName } from './http-route.js';
 import { listenerName } from './listener-select.js';
-import { describeVirtualHost, routeLabel, routeRequest } from './route-table.js';
+import { routeRequest } from './route-table.js';
 import { chainLabel } from './filter-chain.js';
-import { fail, originOf, unknown, type Evidence, type Stop } from './trace.js';
+import { fail, unknown, type Evidence, type Stop } from './trace.js';
 import type { OnChain, ReceivingOnChain, ReceivingToCluster, ToCluster } from './traffic.js';
 
 export type OnFilter =
@@ -142,13 +142,26 @@ function notHttp(ev: Evidence, hop: OnRouteTable, codec: CodecError): Stop {
   );
 }
 
-/** Stage: the receiving sidecar's inbound chain forwards by tcp_proxy, or routes HTTP to an inbound cluster. */
-export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToCluster | Stop {
+/** The receiving sidecar's inbound HCM, on its way to the route stage (http-route.ts routeTable). */
+export type ReceivingOnRouteTable = ReceivingOnChain & {
+  readonly hcm: HttpConnectionManager;
+  readonly rc: RouteConfig | undefined;
+  readonly rcName: string;
+};
+
+/**
+ * Stage: the receiving sidecar's inbound chain forwards by tcp_proxy to its cluster, or parses HTTP and hands
+ * the request to the same router as any HCM: Istio's inbound HCM has its own route configuration (inline
+ * `inbound|<port>||`, or by RDS) whose route `default` names the inbound cluster (envoy-semantics.md section 4).
+ */
+export function inboundFilter(
+  ev: Evidence,
+  r: ReceivingOnChain,
+): ReceivingToCluster | { readonly routing: ReceivingOnRouteTable } | Stop {
   const { chain, proxy, traffic, dst } = r;
   const filter = routingFilter(chain);
-  let cluster: string | undefined;
   if (filter?.kind === 'tcp_proxy') {
-    cluster = filter.cluster ?? filter.weightedClusters[0]?.name;
+    const cluster = filter.cluster ?? filter.weightedClusters[0]?.name;
     ev.trace.add(
       'networkFilter',
       proxy,
@@ -162,7 +175,11 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
     // source/common/tcp_proxy/tcp_proxy.cc: Filter::onUpstreamEvent, then initializeUpstreamConnection's
     // connect_attempts_ >= maxConnectAttempts() check). Replayed on Envoy 1.40: story 4 (1.9) logs UF,URX.
     ev.trace.retriesConnectFailure();
-  } else if (filter?.kind === 'http_connection_manager') {
+    if (!cluster) return ev.trace.decide(fail('NR', null, 'the inbound tcp_proxy names no cluster'));
+    return { ...r, cluster };
+  }
+  if (filter?.kind === 'http_connection_manager') {
+    const index = chain.filters.indexOf(filter);
     const codec = codecRejects(filter, traffic.protocol);
     if (codec) {
       ev.trace.add(
@@ -171,7 +188,7 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
         'failed',
         filter.name,
         `http_connection_manager: the inbound chain parses HTTP; its ${codec.codec} codec fails: ${codec.why}${otherFilters(chain)}`,
-        { index: chain.filters.indexOf(filter) },
+        { index },
       );
       return ev.trace.decide(
         fail(
@@ -181,69 +198,25 @@ export function inboundFilter(ev: Evidence, r: ReceivingOnChain): ReceivingToClu
         ),
       );
     }
-    const routed = inboundRoute(ev, r, filter);
-    if (typeof routed === 'symbol') return routed;
-    cluster = routed;
-  } else {
+    const rcName = filter.rds ?? filter.routeConfig?.name ?? '(inline)';
     ev.trace.add(
       'networkFilter',
       proxy,
-      'unknown',
-      null,
-      `the inbound chain's filters (${chain.filters.map((x) => x.name).join(', ') || 'none'}) have no routing filter meshctl simulates`,
+      'matched',
+      filter.name,
+      `http_connection_manager: the inbound chain parses HTTP and routes with ${filter.rds !== undefined ? `RDS route configuration ${filter.rds}` : `the inline route configuration ${rcName}`}${otherFilters(chain)}`,
+      { index },
     );
-    return ev.trace.decide(unknown('inbound', 'inbound chain not simulated'));
-  }
-  if (!cluster) return ev.trace.decide(fail('NR', null, 'the inbound filter names no cluster'));
-  return { ...r, cluster };
-}
-
-/** The inbound HCM's route: one table, usually one catch-all route to the inbound cluster. */
-function inboundRoute(
-  ev: Evidence,
-  r: ReceivingOnChain,
-  hcm: HttpConnectionManager,
-): string | undefined | Stop {
-  const { dump, proxy, traffic, dst, chain } = r;
-  const rc = hcm.routeConfig ?? (hcm.rds ? routeConfigByName(dump, hcm.rds) : undefined);
-  if (!rc) {
-    ev.trace.add(
-      'networkFilter',
-      proxy,
-      'failed',
-      hcm.rds ?? null,
-      `the inbound route configuration${hcm.rds ? ` ${hcm.rds}` : ''} is not in the dump`,
-    );
-    return ev.trace.decide(fail('NR', 404, `${proxy}'s inbound route configuration is missing`));
-  }
-  const req = httpRequest(traffic, dst);
-  const d = routeRequest(rc, req);
-  if (d.kind !== 'route') {
-    ev.trace.add('networkFilter', proxy, 'failed', rc.name, `no inbound route matches (${d.kind}): 404 NR`);
-    return ev.trace.decide(fail('NR', 404, `no inbound route on ${proxy}`));
+    const rc =
+      filter.routeConfig ?? (filter.rds !== undefined ? routeConfigByName(r.dump, filter.rds) : undefined);
+    return { routing: { ...r, hcm: filter, rc, rcName } };
   }
   ev.trace.add(
     'networkFilter',
     proxy,
-    'matched',
-    hcm.name,
-    `http_connection_manager with route configuration ${rc.name || '(inline)'}: inbound route ${routeLabel(d.route, d.index)} to ${d.cluster ?? d.route.action.kind}${otherFilters(chain)}`,
-    { index: chain.filters.indexOf(hcm) },
+    'unknown',
+    null,
+    `the inbound chain's filters (${chain.filters.map((x) => x.name).join(', ') || 'none'}) have no routing filter meshctl simulates`,
   );
-  // the receiving sidecar's virtual host and route are decisions as the source's are, and Envoy logs the
-  // route it took (%ROUTE_NAME%): steps of their own, named by the dump, positions in index
-  const vh = d.vhost.vhost;
-  ev.trace.add('virtualHost', proxy, 'matched', vh.name, describeVirtualHost(d.vhost, req.host), {
-    index: d.vhost.index,
-    ...originOf(vh),
-  });
-  ev.trace.add(
-    'route',
-    proxy,
-    'matched',
-    d.route.name ?? null,
-    `${d.matchedBecause}; to cluster ${d.cluster ?? d.route.action.kind}`,
-    { index: d.index, alternatives: d.rejected, ...originOf(d.route) },
-  );
-  return d.cluster;
+  return ev.trace.decide(unknown('inbound', 'inbound chain not simulated'));
 }

@@ -42,20 +42,15 @@ export function predictedProxies(e: Explanation): PredictedProxy[] {
   return order.map((proxy) => {
     const steps = e.steps.filter((s) => s.proxy === proxy);
     // a receiving sidecar's capture listener appears as an `inbound` step named after the listener; its
-    // inbound cluster as a later `inbound` step named inbound|...
+    // route, inbound cluster and endpoint are route, cluster and endpoints steps like any proxy's
     const listener =
-      first(steps, (s) => s.stage === 'listener') ??
-      first(steps, (s) => s.stage === 'inbound' && !(s.name ?? '').includes('|'));
+      first(steps, (s) => s.stage === 'listener') ?? first(steps, (s) => s.stage === 'inbound');
     const chain = first(steps, (s) => s.stage === 'filterChain');
     const route = first(steps, (s) => s.stage === 'route');
-    const cluster =
-      first(steps, (s) => s.stage === 'cluster') ??
-      first(steps, (s) => s.stage === 'inbound' && (s.name ?? '').includes('|'));
-    // the endpoint the source picked, or where the receiving sidecar connects for the app: a step's
-    // `address`, which speaks as %UPSTREAM_HOST% does (names are config objects', never addresses)
-    const host =
-      first(steps, (s) => s.stage === 'endpoints' && s.address !== undefined) ??
-      first(steps, (s) => s.stage === 'inbound' && s.address !== undefined);
+    const cluster = first(steps, (s) => s.stage === 'cluster');
+    // the endpoint the source picked, or where the receiving sidecar connects for the app: the endpoints
+    // step's `address`, which speaks as %UPSTREAM_HOST% does (never the app's socket, where the kernel took it)
+    const host = first(steps, (s) => s.stage === 'endpoints' && s.address !== undefined);
     return {
       proxy,
       listener: listener?.name ?? null,

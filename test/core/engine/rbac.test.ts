@@ -80,7 +80,9 @@ describe('RBAC on the receiving sidecar', () => {
     assert.equal(rbacStep(e)?.index, 0);
     assert.match(rbacStep(e)!.detail, /rbac_access_denied_matched_policy\[none\]/);
     // Envoy resolved the route first: the inbound cluster is named before the refusal
-    assert.ok(e.steps.some((s) => s.stage === 'inbound' && s.name === 'inbound|8000||'));
+    assert.ok(e.steps.some((s) => s.stage === 'cluster' && s.name === 'inbound|8000||'));
+    // but never connected upstream: no endpoints step on the destination, as Envoy logs no upstream host
+    assert.ok(!e.steps.some((s) => s.stage === 'endpoints'));
     assert.ok(!e.steps.some((s) => s.stage === 'application'));
   });
 

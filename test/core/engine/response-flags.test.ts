@@ -279,14 +279,17 @@ describe('response flags predicted from config', () => {
     assert.deepEqual([o.responseFlag, o.failedStage], ['UF', 'filterChain']);
   });
 
-  it('UC: plaintext into a destination that accepts only mTLS (STRICT)', () => {
+  // Replayed on Envoy 1.40 (mtls-1.10.0/strict-plain): the destination logs NR filter_chain_not_found, which
+  // decides; the source's router answers the client 503 (envoy
+  // source/common/listener_manager/active_stream_listener_base.cc, ActiveStreamListenerBase::newConnection).
+  it('NR: plaintext into a destination that accepts only mTLS (STRICT): no inbound chain matches', () => {
     const strict = {
       filter_chain_match: { destination_port: 8000, transport_protocol: 'tls' },
       filters: [tcp('inbound|8000||')],
       transport_socket: mtlsServer,
     };
     const o = run([httpSource(), destination([strict])], http);
-    assert.deepEqual([o.responseFlag, o.httpStatus, o.failedStage], ['UC', 503, 'filterChain']);
+    assert.deepEqual([o.responseFlag, o.httpStatus, o.failedStage], ['NR', 503, 'filterChain']);
   });
 
   // Envoy 1.12.0 release notes: "access log: added a new flag for downstream protocol error"; the codec

@@ -57,7 +57,12 @@ function explanation(over: Partial<Explanation['outcome']> = {}, steps?: Step[])
       at(step('endpoints', 'a.default', 'outbound|9080||b.default.svc.cluster.local'), '10.0.0.2:9080'),
       step('inbound', 'b.default', 'virtualInbound'),
       step('filterChain', 'b.default', '0.0.0.0_9080 #3'),
-      at(step('inbound', 'b.default', 'inbound|9080||'), '10.0.0.2:9080'),
+      step('networkFilter', 'b.default', 'envoy.filters.network.http_connection_manager #1'),
+      step('routeConfig', 'b.default', 'inbound|9080||'),
+      step('virtualHost', 'b.default', 'inbound|http|9080 #0'),
+      step('route', 'b.default', 'default #0'),
+      step('cluster', 'b.default', 'inbound|9080||'),
+      at(step('endpoints', 'b.default', 'inbound|9080||'), '10.0.0.2:9080'),
       { ...step('application', 'b.default', ''), name: null },
     ],
     hints: [],
@@ -102,6 +107,7 @@ function observed(sourceOver: Partial<ObservedProxy> = {}, over: Partial<Observe
         role: 'destination',
         listener: 'virtualInbound',
         filterChain: '0.0.0.0_9080',
+        route: 'default',
         cluster: 'inbound|9080||',
         upstreamHost: '10.0.0.2:9080',
       }),
@@ -146,6 +152,7 @@ test('a deliberately wrong prediction (another route and cluster than Envoy used
       // the explanation says nothing about b, where Envoy did log: each field it logged differs
       ['listener', 'b.default', null, 'virtualInbound'],
       ['filterChain', 'b.default', null, '0.0.0.0_9080'],
+      ['route', 'b.default', null, 'default'],
       ['cluster', 'b.default', null, 'inbound|9080||'],
       ['upstreamHost', 'b.default', null, '10.0.0.2:9080'],
     ],
@@ -224,5 +231,23 @@ test("several healthy endpoints: Envoy's pick agrees when it is one meshctl says
   assert.deepEqual(
     one.differences.map((d) => [d.field, d.proxy, d.envoy]),
     [['upstreamHost', 'a.default', '10.0.0.3:9080']],
+  );
+});
+
+test("the receiving sidecar's upstream host is its endpoints step, never the app's socket", () => {
+  // Envoy's %UPSTREAM_HOST% on the destination is the address its inbound cluster connected to (10.0.0.2:9080
+  // for ORIGINAL_DST), while the app accepted on its bind 0.0.0.0:9080: without an endpoints step there is no
+  // prediction to agree with, so the socket must not stand in for it
+  const steps = explanation()
+    .steps.filter((s) => !(s.stage === 'endpoints' && s.proxy === 'b.default'))
+    .map((s) =>
+      s.proxy === 'b.default' && (s.stage === 'application' || s.stage === 'inbound')
+        ? at(s, '0.0.0.0:9080')
+        : s,
+    );
+  const c = compare(explanation({}, steps), observed());
+  assert.deepEqual(
+    c.differences.map((d) => [d.field, d.proxy, d.meshctl, d.envoy]),
+    [['upstreamHost', 'b.default', null, '10.0.0.2:9080']],
   );
 });
