@@ -65,9 +65,17 @@ export const inboundCluster = (e: Era, port: number): J =>
     ? originalDstCluster(`inbound|${port}||`, true)
     : staticCluster(`inbound|${port}||`, [['127.0.0.1', port]]);
 
-/** The clusters every sidecar has whatever its services. */
-export const baseClusters = (e: Era): J[] => [
+/**
+ * The clusters every sidecar has whatever its services. InboundPassthroughClusterIpv4 binds its upstream
+ * connections to 127.0.0.6 in every era that has it, not only from 1.10 as the inbound|<port>|| clusters do:
+ * Istio's buildInboundPassthroughClusters sets upstream_bind_config to InboundPassthroughBindIpv4 so that
+ * istio-iptables' `ISTIO_OUTPUT -o lo -s 127.0.0.6/32 -j RETURN` keeps the sidecar's connection to its own pod
+ * IP from being captured again (pilot/pkg/networking/core/v1alpha3/cluster_builder.go; the real Istio 1.3.0-rc.2
+ * and 1.4 dumps in fixtures/real/istio/historical/v3-2020-05/istioctl/cmd/testdata/describe/ have it). Without
+ * it the replayed 1.9.5 world looped until Envoy logged UO (issue 13, class K).
+ */
+export const baseClusters = (_e: Era): J[] => [
   originalDstCluster('PassthroughCluster'),
   staticCluster('BlackHoleCluster', []),
-  originalDstCluster('InboundPassthroughClusterIpv4', e.inboundOriginalDst),
+  originalDstCluster('InboundPassthroughClusterIpv4', true),
 ];
