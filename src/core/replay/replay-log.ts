@@ -139,6 +139,23 @@ export function callRecords(
         for (const [i, list] of proxies.entries())
           if (list.some((r) => peerOf(r) === remote)) next.push({ proxy: i, remote });
       }
+      // An upstream attempt that failed after connecting (the next proxy reset the TLS handshake: UF with
+      // upstream_transport_failure_reason) logs its upstream_host but no upstream_local_address, so the next
+      // proxy's record of that connection (NR filter_chain_not_found, seen replaying mtls-1.10.0/disable-mtls)
+      // cannot be followed by address: it is the untaken record whose local address is that upstream host.
+      if (!up.size)
+        for (const r of recs) {
+          const host = r.fields.upstream_host;
+          if (typeof host !== 'string') continue;
+          for (const [i, list] of proxies.entries()) {
+            if (i === h.proxy) continue;
+            for (const x of list)
+              if (!taken.has(x) && x.fields.downstream_local_address === host && peerOf(x) !== undefined) {
+                taken.add(x);
+                out[i]!.push(x);
+              }
+          }
+        }
     }
     hop = next;
   }

@@ -780,4 +780,38 @@ describe('the replay access log', () => {
     });
     assert.equal(callRecords([src, regenerated], 0, '10.0.0.1:40002')[1]!.length, 1);
   });
+  it('follows a failed upstream attempt that logged no upstream_local_address to the record the next proxy wrote', () => {
+    const log = (...o: object[]) => parseReplayLog(o.map((x) => JSON.stringify(x)).join('\n'));
+    // Envoy 1.40 on mtls-1.10.0/disable-mtls: the source's mTLS handshake is reset (UF,URX, no local address),
+    // the destination closed the connection with NR filter_chain_not_found
+    const src = log({
+      log: 'tcp',
+      downstream_remote_address: '10.0.0.1:40002',
+      upstream_host: '10.0.0.2:7000',
+      upstream_local_address: null,
+      response_flags: 'UF,URX',
+    });
+    const dst = log(
+      {
+        log: 'listener',
+        downstream_remote_address: '10.0.0.1:51000',
+        downstream_local_address: '10.0.0.2:7000',
+        response_flags: 'NR',
+      },
+      { log: 'listener', downstream_remote_address: '10.0.0.9:1', downstream_local_address: '10.0.0.2:8000' },
+    );
+    const mine = callRecords([src, dst], 0, '10.0.0.1:40002');
+    assert.deepEqual(
+      mine.map((rs) => rs.map((r) => r.fields.response_flags ?? null)),
+      [['UF,URX'], ['NR']],
+    );
+    // a call that did connect is followed by its address only
+    const connected = log({
+      log: 'tcp',
+      downstream_remote_address: '10.0.0.1:40002',
+      upstream_host: '10.0.0.2:7000',
+      upstream_local_address: '10.0.0.1:52000',
+    });
+    assert.deepEqual(callRecords([connected, dst], 0, '10.0.0.1:40002')[1], []);
+  });
 });
