@@ -17,7 +17,7 @@ import { proxyLabel } from '../core/model/proxy.js';
 import type { SocketEvidence } from '../core/model/sockets.js';
 import { captureRules } from '../core/replay/capture-rules.js';
 import { captureSettings } from '../core/engine/capture.js';
-import { compare, deciding } from '../core/replay/compare.js';
+import { compare, deciding, predictedProxies } from '../core/replay/compare.js';
 import { callRecords, parseReplayLog } from '../core/replay/bootstrap.js';
 import { parseExplainArgs } from '../core/replay/explain-args.js';
 import type { AdaptationEntry, AppSeen, Observed, ObservedProxy, Replay } from '../core/replay/schema.js';
@@ -290,9 +290,6 @@ class World implements ReplayWorld {
       );
 
     const sides = [...this.pods.values()];
-    const marks = await Promise.all(sides.map((p) => p.proxy.mark()));
-    const before = await Promise.all(sides.map((p) => p.proxy.envoy.stats().catch(() => ({}))));
-    for (const h of net.hosts.values()) await h.agent.records(); // forget what earlier calls left
     const t = q.traffic;
     const kind =
       t.protocol === 'http'
@@ -305,50 +302,75 @@ class World implements ReplayWorld {
     const headers: Record<string, string> = { ...t.headers };
     if (t.host && kind !== 'tcp' && kind !== 'tls') headers.host ??= t.host;
     if (t.protocol === 'grpc') headers['content-type'] ??= 'application/grpc';
-    const seenByClient = await client.agent.call({
-      kind,
-      address: target.ip,
-      port: target.port,
-      timeoutMs: Math.min(this.timeoutMs, 5_000),
-      method: t.method,
-      path: t.path,
-      headers,
-      ...(t.sni ? { sni: t.sni } : {}),
-    });
-    const proxies = await this.observeProxies(sides, marks, before, first, seenByClient.local);
-    let app: AppSeen[] = [];
-    for (const h of net.hosts.values())
-      for (const r of await h.agent.records())
-        app.push({
-          host: h.ip,
-          listen: r.listen,
-          remote: r.remote,
-          bytes: r.bytes,
-          ...(r.requestLine ? { requestLine: r.requestLine } : {}),
-          ...(r.host ? { httpHost: r.host } : {}),
-          ...(r.tls ? { tls: true } : {}),
-        });
-    // the app's connections of this call: opened by the client itself or by a proxy on this call's path
-    // (an earlier call's connection may reach the app late); kept all when none matches, as when a log
-    // was not flushed in time
-    const peers = new Set<string>(seenByClient.local ? [seenByClient.local] : []);
-    for (const r of parseReplayLog(proxies.flatMap((p) => p.accessLog).join('\n')))
-      if (typeof r.fields.upstream_local_address === 'string') peers.add(r.fields.upstream_local_address);
-    if (app.some((a) => peers.has(a.remote))) app = app.filter((a) => peers.has(a.remote));
-    const http = kind === 'http' || kind === 'http2';
-    const fromApp = http
-      ? seenByClient.headers?.['x-meshctl-app'] === 'yes' ||
-        /meshctl-replay-app/.test(seenByClient.reply ?? '')
-      : app.length > 0;
-    const observed: Observed = {
-      version: this.bin.version,
-      result: fromApp ? 'delivered' : 'failed',
-      responseFlag: deciding(proxies),
-      httpStatus: http ? (seenByClient.status ?? null) : null,
-      proxies,
-      client: seenByClient,
-      app,
+    /** One call through the world, observed: only its own log lines, counters and app connections. */
+    const attempt = async (): Promise<Observed> => {
+      const marks = await Promise.all(sides.map((p) => p.proxy.mark()));
+      const before = await Promise.all(sides.map((p) => p.proxy.envoy.stats().catch(() => ({}))));
+      for (const h of net.hosts.values()) await h.agent.records(); // forget what earlier calls left
+      const seenByClient = await client.agent.call({
+        kind,
+        address: target.ip,
+        port: target.port,
+        timeoutMs: Math.min(this.timeoutMs, 5_000),
+        method: t.method,
+        path: t.path,
+        headers,
+        ...(t.sni ? { sni: t.sni } : {}),
+      });
+      const proxies = await this.observeProxies(sides, marks, before, first, seenByClient.local);
+      let app: AppSeen[] = [];
+      for (const h of net.hosts.values())
+        for (const r of await h.agent.records())
+          app.push({
+            host: h.ip,
+            listen: r.listen,
+            remote: r.remote,
+            bytes: r.bytes,
+            ...(r.requestLine ? { requestLine: r.requestLine } : {}),
+            ...(r.host ? { httpHost: r.host } : {}),
+            ...(r.tls ? { tls: true } : {}),
+          });
+      // the app's connections of this call: opened by the client itself or by a proxy on this call's path
+      // (an earlier call's connection may reach the app late); kept all when none matches, as when a log
+      // was not flushed in time
+      const peers = new Set<string>(seenByClient.local ? [seenByClient.local] : []);
+      for (const r of parseReplayLog(proxies.flatMap((p) => p.accessLog).join('\n')))
+        if (typeof r.fields.upstream_local_address === 'string') peers.add(r.fields.upstream_local_address);
+      if (app.some((a) => peers.has(a.remote))) app = app.filter((a) => peers.has(a.remote));
+      const http = kind === 'http' || kind === 'http2';
+      const fromApp = http
+        ? seenByClient.headers?.['x-meshctl-app'] === 'yes' ||
+          /meshctl-replay-app/.test(seenByClient.reply ?? '')
+        : app.length > 0;
+      return {
+        version: this.bin.version,
+        result: fromApp ? 'delivered' : 'failed',
+        responseFlag: deciding(proxies),
+        httpStatus: http ? (seenByClient.status ?? null) : null,
+        proxies,
+        client: seenByClient,
+        app,
+      };
     };
+    // Envoy's balancer may pick another of the endpoints meshctl names (balancedOver) than the one its walk
+    // follows, and what happens after the pick depends on the host. The pick agrees either way (compare.ts);
+    // to check the rest of the walk the call is made again, a bounded number of times, until Envoy picks the
+    // walk's host (Istio's ROUND_ROBIN and LEAST_REQUEST both reach every host in a few calls:
+    // https://www.envoyproxy.io/docs/envoy/v1.40.0/intro/arch_overview/upstream/load_balancing/load_balancers).
+    const balanced = predictedProxies(e).filter((p) => p.upstreamHost !== null && p.upstreamHosts?.length);
+    const elsewhere = (o: Observed) =>
+      balanced.some((p) => {
+        const seen = o.proxies.find((x) => x.proxy === p.proxy)?.upstreamHost;
+        return !!seen && seen !== p.upstreamHost && p.upstreamHosts!.includes(seen);
+      });
+    const maxAttempts = Math.min(8, 2 * Math.max(1, ...balanced.map((p) => p.upstreamHosts!.length)));
+    let observed = await attempt();
+    let attempts = 1;
+    while (elsewhere(observed) && attempts < maxAttempts) {
+      observed = await attempt();
+      attempts++;
+    }
+    if (attempts > 1) observed = { ...observed, attempts };
     const { comparison, differences } = compare(e, observed);
     const adaptations: AdaptationEntry[] = sides.flatMap((p) =>
       p.proxy.prepared.made.adaptations.map((a) => ({ proxy: p.label, ...a })),

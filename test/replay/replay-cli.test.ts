@@ -165,6 +165,34 @@ describe('meshctl replay', { skip }, () => {
     }
   });
 
+  it("a balanced pick: story 1's Service has three endpoints; Envoy's pick agrees within the set, and the call is made again until Envoy picks the host meshctl's walk follows, whose failure (UF,URX at 127.0.0.1) then agrees too", async () => {
+    const w = await openReplayWorld({ snapshot: 'fixtures/snapshots/story1-jgroups-istio-1.0' });
+    try {
+      const r = await w.replay([
+        'pod-to-pod',
+        'ispn-perf-test-558666c5c6-g9jb5.my-istio-namespace',
+        '10.41.13.74',
+        '--port',
+        '7800',
+        '--protocol',
+        'tcp',
+      ]);
+      assert.deepEqual(r.differences, [], JSON.stringify(r.differences));
+      const host = r.comparison.find((c) => c.field === 'upstreamHost' && c.acceptable);
+      assert.ok(host, 'the source names the set it balances over');
+      assert.equal(host.acceptable!.length, 3);
+      assert.equal(
+        host.envoy,
+        host.meshctl,
+        "the compared call is the one where Envoy picked the walk's host",
+      );
+      assert.ok((r.envoy?.attempts ?? 1) <= 6);
+      assert.equal(r.envoy?.responseFlag, 'UF,URX');
+    } finally {
+      await w.close();
+    }
+  });
+
   it('bad input is one line and exit 2, leaving no namespace, process or file: no Envoy, no namespaces, a pod without a dump, a dump Envoy rejects', async () => {
     // a dump meshctl reads but Envoy rejects: a second tcp_proxy after the terminal one
     const src = JSON.parse(

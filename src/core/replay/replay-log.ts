@@ -102,7 +102,8 @@ export function upstreamLocalAddress(records: readonly ReplayLogRecord[]): strin
  * connection it opened on the next proxy (or on the same one again, when a passthrough is captured anew).
  * HTTP upstream connections are pooled, so a later call may reuse an earlier call's connection: at a hop
  * whose HTTP records carry this call's x-request-id, the HTTP records of other requests are left out.
- * `proxies[i]` are proxy i's records since the call began; the answer has the same shape.
+ * `proxies[i]` are proxy i's records since the call began; the answer has the same shape, each proxy's
+ * records in the order the call reached them.
  */
 export function callRecords(
   proxies: readonly (readonly ReplayLogRecord[])[],
@@ -159,6 +160,7 @@ export function callRecords(
     }
     hop = next;
   }
-  // each proxy's records in the order it wrote them
-  return out.map((list, i) => (proxies[i] ?? []).filter((r) => list.includes(r)));
+  // each proxy's records in the order the call reached them: a proxy the call passes twice (its own pod IP
+  // picked as an endpoint, captured again) has the first pass's records first
+  return out;
 }

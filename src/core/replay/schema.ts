@@ -59,6 +59,13 @@ export const ObservedSchema = z.strictObject({
   proxies: z.array(ObservedProxySchema),
   client: ClientSeenSchema,
   app: z.array(AppSeenSchema).describe('Connections the app sockets accepted during the call.'),
+  attempts: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Calls made, when more than one: Envoy's balancer picked another of the endpoints meshctl names than the one its walk follows, so the call was made again (bounded) until it picked that one; this is the last call.",
+    ),
 });
 
 export const ComparedSchema = z.strictObject({
