@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Explanation, Step } from '../../src/core/engine/types.js';
 import { meshctl } from '../helpers/cli.js';
-import { real } from '../helpers/paths.js';
+import { real, ZK_ELECTION_PORT } from '../helpers/paths.js';
 
 const PP = 'productpage-v1-76474f6fb7-pmglr';
 const REVIEWS_POD = 'reviews-v1-5b487cc689-njx5t';
@@ -115,16 +115,8 @@ describe("step names are the dump's own; positions are in index (issue 14 item 2
   });
 
   it("the objects that lost are named the same way: Envoy's string or null, the position in index", () => {
-    const args = [
-      'explain',
-      'pod-to-pod',
-      'my-release-zookeeper-1',
-      'my-release-zookeeper-0',
-      '--port',
-      '3888',
-    ];
     const story = snap('story4-zookeeper-istio-1.9');
-    const { e } = explainJson([...args, ...story]);
+    const { e } = explainJson([...ZK_ELECTION_PORT, ...story]);
     const chain = step(e, 'filterChain', 'my-release-zookeeper-0')!;
     const alts = chain.alternatives ?? [];
     assert.ok(alts.length > 1);
@@ -152,7 +144,7 @@ describe("step names are the dump's own; positions are in index (issue 14 item 2
     const sock = step(app, 'application')!.alternatives![0]!;
     assert.deepEqual([sock.name, sock.index, sock.address], [null, null, '10.96.8.10:3888']);
     // the text still shows a person the position beside the name
-    assert.match(meshctl([...args, ...story]).stdout, /not virtualInbound-blackhole #0: needs/);
+    assert.match(meshctl([...ZK_ELECTION_PORT, ...story]).stdout, /not virtualInbound-blackhole #0: needs/);
   });
 });
 

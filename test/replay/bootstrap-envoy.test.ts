@@ -16,6 +16,7 @@ import { findEnvoy, startEnvoy, validatedBootstrap, type EnvoyBinary } from '../
 import { parseDump } from '../../src/sources/dump/read-dump.js';
 import { sweepStaleNamespaces } from '../../src/replay/sweep.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { canNamespace } from '../helpers/replay.js';
 
 /** Dumps upstream Envoy rejects as they are, and why: a config real Envoy rejects is a finding in itself. */
 const REJECTED: Record<string, RegExp> = {
@@ -58,11 +59,6 @@ function replayableDumps(): Array<{ name: string; dump: ConfigDump }> {
   }
   return out;
 }
-
-const canNamespace =
-  process.platform === 'linux' &&
-  process.getuid?.() === 0 &&
-  spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).status === 0;
 
 describe('replay bootstraps through real Envoy', async () => {
   let bin: EnvoyBinary | undefined;

@@ -14,11 +14,7 @@ import { prepareProxy, startProxy } from '../../src/replay/proxy.js';
 import { parseDump } from '../../src/sources/dump/read-dump.js';
 import { sweepStaleNamespaces } from '../../src/replay/sweep.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-
-const canNamespace =
-  process.platform === 'linux' &&
-  process.getuid?.() === 0 &&
-  spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).status === 0;
+import { canNamespace } from '../helpers/replay.js';
 
 describe('a replay proxy', async () => {
   let bin: EnvoyBinary | undefined;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meshctlAsync } from '../helpers/cli.js';
 import { BIN, REPO_ROOT } from '../helpers/paths.js';
-import { findEnvoy } from '../../src/replay/envoy.js';
+import { replaySkip } from '../helpers/replay.js';
 import { openReplayWorld } from '../../src/replay/index.js';
 import { printReplay } from '../../src/cli/replay.js';
 import { assertContract } from '../helpers/contract.js';
@@ -18,17 +18,7 @@ const SNAP9 = 'fixtures/snapshots/story4-zookeeper-istio-1.9';
 const SNAP10 = 'fixtures/snapshots/story4-zookeeper-istio-1.10';
 const CALL = ['pod-to-pod', 'my-release-zookeeper-1', 'my-release-zookeeper-0', '--port', '3888'];
 
-const canNamespace =
-  process.platform === 'linux' &&
-  process.getuid?.() === 0 &&
-  spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).status === 0;
-let noEnvoy = '';
-try {
-  await findEnvoy();
-} catch (e) {
-  noEnvoy = `no Envoy binary (${(e as Error).message}); .ci/run installs one`;
-}
-const skip = !canNamespace ? 'needs root and ip netns (CI has both)' : noEnvoy || false;
+const skip = replaySkip;
 
 /** What a run with this pid left: namespaces named after it and its temp directory. */
 function leftovers(pid: number | undefined): string[] {

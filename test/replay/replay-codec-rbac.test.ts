@@ -4,12 +4,11 @@
 // flag), replay's Explanation the DPE that Envoy 1.40 logs (DPE exists from Envoy 1.12), and they agree.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Explanation } from '../../src/core/engine/types.js';
-import { findEnvoy } from '../../src/replay/envoy.js';
 import { openReplayWorld, type ReplayWorld } from '../../src/replay/index.js';
 import { meshctl } from '../helpers/cli.js';
 import { real } from '../helpers/paths.js';
+import { replaySkip } from '../helpers/replay.js';
 
 const STORY1 = 'fixtures/snapshots/story1-jgroups-http-ports-istio-1.0';
 const TCP_INTO_HTTP = [
@@ -25,17 +24,7 @@ const RATINGS = real(
   'istio/historical/v3-2020-05/istioctl/cmd/testdata/describe/ratings-v1-f745cf57b-vfwcv.json',
 );
 
-const canNamespace =
-  process.platform === 'linux' &&
-  process.getuid?.() === 0 &&
-  spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).status === 0;
-let noEnvoy = '';
-try {
-  await findEnvoy();
-} catch (e) {
-  noEnvoy = `no Envoy binary (${(e as Error).message}); .ci/run installs one`;
-}
-const skip = !canNamespace ? 'needs root and ip netns (CI has both)' : noEnvoy || false;
+const skip = replaySkip;
 
 describe('replay: the HTTP codec and RBAC agree with real Envoy', { skip }, () => {
   let story1: ReplayWorld;

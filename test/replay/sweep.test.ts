@@ -3,11 +3,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { sweepStaleNamespaces } from '../../src/replay/sweep.js';
-
-const canNamespace =
-  process.platform === 'linux' &&
-  process.getuid?.() === 0 &&
-  spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).status === 0;
+import { canNamespace } from '../helpers/replay.js';
 
 const names = (): string[] =>
   execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
