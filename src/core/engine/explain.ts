@@ -155,7 +155,7 @@ function start(ev: Evidence, q: Query): { origin: ConfigDump; ip: string } {
       : { kind: 'plaintext', detail: 'plaintext from the client' };
   inboundSidecar(ev, {
     sender: undefined,
-    srcIp: q.fromIp ?? '10.0.0.1',
+    srcIp: q.fromIp,
     dst: { ip, port: q.port },
     security,
     traffic: q.traffic,

@@ -9,7 +9,7 @@
 // the filterChain steps of the source side and of the receiving side.
 import type { Cidr } from '../model/address.js';
 import type { FilterChain, FilterChainMatch, Listener } from '../model/listener.js';
-import { connectionFacts } from './listener-filters.js';
+import { clientNotGiven, connectionFacts } from './listener-filters.js';
 import { listenerName } from './listener-select.js';
 import { cidrContains } from './match/cidr.js';
 import { fail, isHttp, originOf, unknown, type Evidence, type Stop } from './trace.js';
@@ -235,22 +235,8 @@ export function outboundChain(ev: Evidence, hop: OnListener): OnChain | Stop {
   const { facts: f, note } = connectionFacts(l, era, dst, srcIp, traffic, undefined);
   const sel = selectFilterChain(l, f);
   const narrowing = sel.narrowing.join('; ') + (note ? `; ${note}` : '');
-  if (sel.undetermined !== undefined) {
-    ev.trace.add(
-      'filterChain',
-      proxy,
-      'unknown',
-      l.name,
-      `chains of ${listenerName(l)} match on the ${sel.undetermined} and the client's address is not given (behind kube-proxy it may be a node's address). ${narrowing}`,
-    );
-    ev.trace.need(`the client's address as ${proxy} sees it (explain gateway --from IP)`);
-    return ev.trace.decide(
-      unknown(
-        'filterChain',
-        `${listenerName(l)} picks its chain by the ${sel.undetermined}, which is not given`,
-      ),
-    );
-  }
+  if (sel.undetermined !== undefined)
+    return clientNotGiven(ev, l, proxy, sel.undetermined, narrowing, 'explain gateway --from IP');
   if (!sel.chain) {
     const closing =
       hop.how === 'handed-off' ? ' (a handed-off connection never falls back to the capture listener)' : '';
@@ -341,6 +327,8 @@ export function inboundChain(ev: Evidence, r: ReceivingOnListener): ReceivingOnC
   const { facts: f, note } = connectionFacts(l, era, dst, srcIp, traffic, security);
   const sel = selectFilterChain(l, f);
   const narrowing = sel.narrowing.join('; ') + (note ? `; ${note}` : '');
+  if (sel.undetermined !== undefined)
+    return clientNotGiven(ev, l, proxy, sel.undetermined, narrowing, 'explain inbound --from IP');
   if (!sel.chain) return noInboundChain(ev, r, sel, narrowing);
   const chain = sel.chain;
   const serverTls = chain.transportSocket?.kind === 'tls';

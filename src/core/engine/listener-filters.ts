@@ -7,7 +7,8 @@
 import type { Listener } from '../model/listener.js';
 import type { Era } from './era.js';
 import type { ConnectionFacts } from './filter-chain.js';
-import { isHttp } from './trace.js';
+import { listenerName } from './listener-select.js';
+import { isHttp, unknown, type Evidence, type Stop } from './trace.js';
 import type { Target, Traffic } from './traffic.js';
 import type { UpstreamSecurity } from './upstream.js';
 
@@ -81,4 +82,30 @@ export function connectionFacts(
     },
     note: insp.note,
   };
+}
+
+/**
+ * The chain depends on the client's address (source_prefix_ranges, direct_source_prefix_ranges, source_type:
+ * listener_components.proto FilterChainMatch reads the downstream connection's source) and it is not given:
+ * unknown, saying which option gives it, never a guessed address.
+ */
+export function clientNotGiven(
+  ev: Evidence,
+  l: Listener,
+  proxy: string,
+  criterion: string,
+  narrowing: string,
+  option: string,
+): Stop {
+  ev.trace.add(
+    'filterChain',
+    proxy,
+    'unknown',
+    l.name,
+    `chains of ${listenerName(l)} match on the ${criterion} and the client's address is not given (behind kube-proxy it may be a node's address). ${narrowing}`,
+  );
+  ev.trace.need(`the client's address as ${proxy} sees it (${option})`);
+  return ev.trace.decide(
+    unknown('filterChain', `${listenerName(l)} picks its chain by the ${criterion}, which is not given`),
+  );
 }

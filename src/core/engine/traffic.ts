@@ -150,7 +150,8 @@ export interface ToEndpoints extends ToCluster {
 export interface Arrival {
   /** The proxy that sent it, or undefined for a client outside the inputs (explain inbound). */
   readonly sender: ConfigDump | undefined;
-  readonly srcIp: string;
+  /** The client's address; undefined when not given (explain inbound without --from): never guessed. */
+  readonly srcIp: string | undefined;
   readonly dst: Target;
   readonly security: UpstreamSecurity;
   readonly traffic: Traffic;

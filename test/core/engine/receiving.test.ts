@@ -182,3 +182,56 @@ describe('the receiving sidecar', () => {
     );
   });
 });
+
+describe("explain inbound without --from: a chain picked by the client's address is unknown, not guessed", () => {
+  // FilterChainMatch.source_prefix_ranges reads the downstream connection's source address
+  // (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto);
+  // explain inbound used to assume the client was 10.0.0.1, which picked `from-ten` here silently.
+  const chains = [
+    {
+      name: 'from-ten',
+      filter_chain_match: {
+        destination_port: 8080,
+        source_prefix_ranges: [{ address_prefix: '10.0.0.0', prefix_len: 8 }],
+      },
+      filters: [tcp('inbound|8080||')],
+    },
+    {
+      name: 'from-elsewhere',
+      filter_chain_match: { destination_port: 8080 },
+      filters: [tcp('inbound|8080||')],
+    },
+  ];
+  const d = destination(chains, [staticLocal('inbound|8080||', 8080)]);
+  const world: World = {
+    dumps: [d],
+    inventory: emptyInventory(),
+    sockets: [{ pod: DST_IP, sockets: any8080, source: 'test' }],
+  };
+  const ask = (fromIp: string | undefined) =>
+    explain(world, {
+      mode: 'inbound',
+      destination: d,
+      port: 8080,
+      traffic: rawTcp,
+      fromIp,
+    });
+
+  it('unknown at the filterChain step, naming --from in missing', () => {
+    const e = ask(undefined);
+    assert.equal(e.outcome.result, 'unknown');
+    assert.deepEqual(
+      e.steps.filter((s) => s.stage === 'filterChain').map((s) => [s.name, s.result]),
+      [['virtualInbound', 'unknown']],
+    );
+    assert.ok(
+      e.missing.some((m) => m.includes('explain inbound --from IP')),
+      JSON.stringify(e.missing),
+    );
+  });
+  it('decided by the address once it is given', () => {
+    const chain = (ip: string) => ask(ip).steps.find((s) => s.stage === 'filterChain')?.name;
+    assert.equal(chain('10.1.2.3'), 'from-ten');
+    assert.equal(chain('192.168.0.9'), 'from-elsewhere');
+  });
+});
