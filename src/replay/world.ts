@@ -201,6 +201,8 @@ export class NetWorld {
   readonly prefix: string;
   readonly hosts = new Map<string, Host>();
   private readonly namespaces: string[] = [];
+  /** `ip netns add` calls under way, which close() waits for before it deletes their namespaces. */
+  private readonly adding = new Set<Promise<unknown>>();
   private closed = false;
   private wire: string | undefined;
 
@@ -226,8 +228,16 @@ export class NetWorld {
   private async netns(suffix: string): Promise<string> {
     if (this.closed) throw new Error('the replay world is closed');
     const name = `${this.prefix}${suffix}`;
-    await sh('ip', ['netns', 'add', name]);
+    // listed before it exists: a close() (SIGINT) while `ip netns add` is under way waits for it, then deletes it
     this.namespaces.push(name);
+    const add = sh('ip', ['netns', 'add', name]);
+    this.adding.add(add);
+    try {
+      await add;
+    } finally {
+      this.adding.delete(add);
+    }
+    if (this.closed) throw new Error('the replay world is closed');
     await sh('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
     return name;
   }
@@ -271,6 +281,7 @@ export class NetWorld {
     if (this.closed) return;
     this.closed = true;
     worlds.delete(this);
+    await Promise.allSettled([...this.adding]);
     await Promise.all([...this.hosts.values()].map((h) => h.agent.stop().catch(() => undefined)));
     for (const ns of [...this.namespaces].reverse()) {
       await killNamespaceProcesses(ns);
