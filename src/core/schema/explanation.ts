@@ -21,21 +21,18 @@ export const StageSchema = z
 
 export const StepResultSchema = z.enum(['matched', 'no-match', 'failed', 'skipped', 'unknown']);
 
+/** A config object's own name, verbatim from the dump, or null when it has none (steps and alternatives). */
+const objectName = (what: string) => z.string().nullable().describe(what);
+/** A position in the parent list, or null where the object is not a list member (steps and alternatives). */
+const listIndex = (what: string) => z.number().int().nonnegative().nullable().describe(what);
+
 export const AlternativeSchema = z.strictObject({
-  name: z
-    .string()
-    .nullable()
-    .describe(
-      "The losing config object's own name, verbatim from the dump; null when it has none (an unnamed chain or route).",
-    ),
-  index: z
-    .number()
-    .int()
-    .nonnegative()
-    .nullable()
-    .describe(
-      'Its position in the same parent list as the chosen object (filter chains, virtual hosts, routes); null where not a list member (a listener, a socket, the default filter chain).',
-    ),
+  name: objectName(
+    "The losing config object's own name, verbatim from the dump; null when it has none (an unnamed chain or route).",
+  ),
+  index: listIndex(
+    'Its position in the same parent list as the chosen object (filter chains, virtual hosts, routes); null where not a list member (a listener, a socket, the default filter chain).',
+  ),
   address: z
     .string()
     .optional()
@@ -47,20 +44,12 @@ export const StepSchema = z.strictObject({
   stage: StageSchema,
   proxy: z.string().describe('The proxy this step ran on, pod.namespace (source or destination).'),
   result: StepResultSchema,
-  name: z
-    .string()
-    .nullable()
-    .describe(
-      "The chosen config object's own name, verbatim from the dump, so `meshctl get` finds it; null when the object has none (an unnamed filter chain or route, an iptables rule, a socket).",
-    ),
-  index: z
-    .number()
-    .int()
-    .nonnegative()
-    .nullable()
-    .describe(
-      'Position in its parent list (filter chains, network filters, virtual hosts, routes); null where not a list member (a listener, a cluster, the default filter chain).',
-    ),
+  name: objectName(
+    "The chosen config object's own name, verbatim from the dump, so `meshctl get` finds it; null when the object has none (an unnamed filter chain or route, an iptables rule, a socket).",
+  ),
+  index: listIndex(
+    'Position in its parent list (filter chains, network filters, virtual hosts, routes); null where not a list member (a listener, a cluster, the default filter chain).',
+  ),
   address: z
     .string()
     .optional()
